@@ -1,0 +1,50 @@
+# The whole setup is `make run` (use the platform) and `make test` (prove it works).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint code bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Web, a Celery worker and beat on the embedded default (SQLite, file-system broker, console
+# e-mail), with the programme and demo accounts loaded. Ctrl-C stops all three.
+run: export DEBUG ?= 1
+run: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_programme
+	$(MANAGE) seed_demo
+	@echo ""
+	@echo "  Open http://127.0.0.1:8000/ and sign in with one of the accounts above."
+	@echo "  Staff accounts ask for a two-factor code: run 'make code' in another terminal."
+	@echo ""
+	@trap 'kill 0' EXIT; \
+	  $(PY) -m celery -A icbt worker --pool=solo --loglevel=info & \
+	  $(PY) -m celery -A icbt beat --loglevel=info & \
+	  $(MANAGE) runserver 127.0.0.1:8000
+
+# Current two-factor codes of the demo staff accounts.
+code: export DEBUG ?= 1
+code: install
+	@$(MANAGE) demo_code
+
+test: export DEBUG ?= 1
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DEBUG=1 $(VENV)/bin/mypy .
+
+clean:
+	rm -rf .var staticfiles

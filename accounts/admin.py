@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
+
+from accounts.models import AccessLog, ConsentRecord, Invitation, Site, User
+
+
+@admin.register(Site)
+class SiteAdmin(admin.ModelAdmin[Site]):
+    list_display = ["name", "code"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "site", "is_participant", "is_therapist",
+                    "is_physiotherapist", "is_research_admin"]
+    list_filter = ["site", "is_participant", "is_therapist", "is_physiotherapist", "is_research_admin"]
+    search_fields = ["email", "first_name", "last_name", "study_id"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Person", {"fields": ("first_name", "last_name", "site", "study_id", "language", "timezone")}),
+        ("Roles", {"fields": ("is_participant", "is_therapist", "is_physiotherapist",
+                              "is_research_admin", "is_active", "is_staff", "is_superuser")}),
+        ("Consent", {"fields": ("consent_version", "consent_accepted_at")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    readonly_fields = ["consent_version", "consent_accepted_at", "study_id"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin[Invitation]):
+    list_display = ["email", "role", "site", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    exclude = ["token_hash"]
+    readonly_fields = ["accepted_at", "accepted_by", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Invitations carry a secret token that is e-mailed once: create them on the staff page.
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor", "actor_role", "subject", "action"]
+    list_filter = ["action", "actor_role"]
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(ReadOnlyAdmin):
+    list_display = ["user", "version", "accepted_at"]

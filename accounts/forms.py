@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.forms import SignupForm
+from allauth.core import context as allauth_context
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.adapters import invitation_from_session
+from accounts.models import STAFF_ROLES, Invitation, Role, Site, User, timezone_choices
+
+
+class InvitationSignupForm(SignupForm):
+    """allauth's signup form, bound to the invitation in the session: the address is fixed."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=80, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # allauth does not hand the request to its signup form; its middleware keeps it in context.
+        request = allauth_context.request
+        self.invitation = invitation_from_session(request) if request is not None else None
+        if self.invitation is not None:
+            self.fields["email"].initial = self.invitation.email
+            self.fields["email"].widget.attrs["readonly"] = True
+            self.fields["first_name"].initial = self.invitation.first_name
+
+    def clean_email(self) -> str:
+        email: str = super().clean_email()
+        if self.invitation is None or email.lower() != self.invitation.email.lower():
+            raise forms.ValidationError(
+                _("Use the e-mail address the invitation was sent to.")
+            )
+        return email
+
+    def save(self, request: Any) -> User:
+        user: User = super().save(request)
+        if self.cleaned_data.get("first_name"):
+            user.first_name = self.cleaned_data["first_name"]
+            user.save(update_fields=["first_name"])
+        return user
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    first_name = forms.CharField(label=_("First name"), max_length=80, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=80, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none())
+
+    def __init__(self, *args: Any, sites: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites  # type: ignore[attr-defined]
+        if sites.count() == 1:
+            self.fields["site"].initial = sites.first()
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("Someone already has an account with this address."))
+        if Invitation.objects.usable().filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _("An invitation to this address is already waiting. Withdraw it first.")
+            )
+        return email
+
+
+class StaffRolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"),
+        choices=[(role.value, role.label) for role in STAFF_ROLES],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class ConsentForm(forms.Form):
+    accept = forms.BooleanField(
+        label=_("I have read the information above and agree to take part."), required=True
+    )
+
+
+class PreferencesForm(forms.ModelForm[User]):
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices)
+
+    class Meta:
+        model = User
+        fields = ["first_name", "language", "timezone"]

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.models import Heartbeat
+from icbt.lib.http import AuthenticatedHttpRequest
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The role's home. Participants see what to do next; staff see their workspaces."""
+    if not request.user.is_authenticated:
+        return redirect("account_login")
+    return _home_for(request)  # type: ignore[arg-type]
+
+
+def _home_for(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
+    if user.is_participant:
+        return render(request, "home/participant.html", {})
+    return render(request, "home/staff.html", {})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers and `docker compose`: the database answers, and how long ago a
+    worker last ran the heartbeat task (null if never)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    heartbeat = Heartbeat.objects.filter(name="worker").first()
+    age = (timezone.now() - heartbeat.seen_at).total_seconds() if heartbeat else None
+    return JsonResponse({"status": "ok", "worker_heartbeat_age_seconds": age})

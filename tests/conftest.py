@@ -1,0 +1,82 @@
+"""The shared cast of roles and the rules for tests that need services or a browser."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from django.core.cache import cache
+
+from tests.factories import (
+    make_admin,
+    make_participant,
+    make_physio,
+    make_site,
+    make_therapist,
+)
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls in browser tests
+# are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def require_service(available: bool, reason: str) -> None:
+    """Skip when a service or browser is absent, except in CI (REQUIRE_SERVICES=1), where an
+    absent one is a failure."""
+    if available:
+        return
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_clean(settings: pytest.FixtureRequest) -> Iterator[None]:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # type: ignore[attr-defined]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def site(db: None):  # type: ignore[no-untyped-def]
+    return make_site("north", "North clinic")
+
+
+@pytest.fixture
+def other_site(db: None):  # type: ignore[no-untyped-def]
+    return make_site("south", "South clinic")
+
+
+@pytest.fixture
+def therapist(site):  # type: ignore[no-untyped-def]
+    return make_therapist(site, "therapist@test.example")
+
+
+@pytest.fixture
+def other_therapist(site):  # type: ignore[no-untyped-def]
+    return make_therapist(site, "other.therapist@test.example")
+
+
+@pytest.fixture
+def physio(site):  # type: ignore[no-untyped-def]
+    return make_physio(site, "physio@test.example")
+
+
+@pytest.fixture
+def admin_user(site):  # type: ignore[no-untyped-def]
+    return make_admin(site, "admin@test.example")
+
+
+@pytest.fixture
+def participant(site, therapist, physio):  # type: ignore[no-untyped-def]
+    return make_participant(site, "participant@test.example", therapist=therapist, physio=physio)
+
+
+@pytest.fixture
+def other_participant(site, other_therapist, physio):  # type: ignore[no-untyped-def]
+    return make_participant(
+        site, "other.participant@test.example", therapist=other_therapist, physio=physio
+    )
