@@ -44,6 +44,10 @@ class AccountAdapter(DefaultAccountAdapter):
                 raise PermissionDenied("The invitation was used or withdrawn meanwhile.")
             user = super().save_user(request, user, form, commit=False)
             invitation.apply_to(user)
+            # Keep the language the person chose while signing up.
+            language = getattr(request, "LANGUAGE_CODE", "")
+            if language in dict(settings.LANGUAGES):
+                user.language = language
             user.save()
             invitation.accepted_by = user
             invitation.save(update_fields=["accepted_by"])

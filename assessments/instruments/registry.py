@@ -29,7 +29,6 @@ NumericCode = Literal[
     "ltpai",
     "pain_vas",
     "fatigue_vas",
-    "pain_locations",
 ]
 
 _INSTRUMENTS: dict[str, AnyInstrument] = {
@@ -54,6 +53,8 @@ _INSTRUMENTS: dict[str, AnyInstrument] = {
 
 @overload
 def get_instrument(code: NumericCode) -> NumericInstrument: ...
+@overload
+def get_instrument(code: Literal["pain_locations"]) -> PainLocations: ...
 @overload
 def get_instrument(code: Literal["gas"]) -> GoalAttainmentScaling: ...
 @overload
