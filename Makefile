@@ -6,11 +6,10 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint code bench clean
+.PHONY: install run test lint code bench clean messages compile
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
@@ -48,3 +47,10 @@ lint: install
 
 clean:
 	rm -rf .var staticfiles
+
+# Refresh the Swedish catalogue after changing UI strings, then translate and run `make compile`.
+messages: install
+	DEBUG=1 $(MANAGE) makemessages -l sv --no-obsolete --no-location --ignore 'tests/*' --ignore 'modules/content/*' --ignore '.venv/*'
+
+compile: install
+	DEBUG=1 $(MANAGE) compilemessages -l sv --ignore '.venv/*'

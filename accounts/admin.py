@@ -6,7 +6,15 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
-from accounts.models import AccessLog, ConsentRecord, Invitation, Site, User
+from accounts.models import (
+    AccessLog,
+    ConsentRecord,
+    Invitation,
+    Notification,
+    NotificationPreference,
+    Site,
+    User,
+)
 
 
 @admin.register(Site)
@@ -63,3 +71,22 @@ class AccessLogAdmin(ReadOnlyAdmin):
 @admin.register(ConsentRecord)
 class ConsentRecordAdmin(ReadOnlyAdmin):
     list_display = ["user", "version", "accepted_at"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """The outbox, to see what went out and what failed (the staff page shows the same)."""
+
+    list_display = ["created_at", "recipient", "kind", "channel", "state", "attempts", "sent_at",
+                    "last_error"]
+    list_filter = ["state", "kind", "channel"]
+    list_select_related = ["recipient"]
+    search_fields = ["recipient__email", "recipient__study_id"]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin[NotificationPreference]):
+    list_display = ["user", "channel", "quiet_hours_start", "quiet_hours_end",
+                    "max_per_kind_per_week"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]

@@ -38,6 +38,7 @@ class SessionLifetimeMiddleware:
                 return HttpResponseRedirect(reverse("account_login"))
             if now - request.session.get("seen_at", 0) >= SESSION_TOUCH_INTERVAL:
                 request.session["seen_at"] = now
+                request.user.mark_seen()
         return self.get_response(request)
 
 

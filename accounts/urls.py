@@ -16,4 +16,9 @@ urlpatterns = [
     path("staff/invitations/<int:pk>/withdraw/", views.invitation_revoke, name="invitation-revoke"),
     path("staff/people/", views.people, name="people"),
     path("staff/people/<int:pk>/roles/", views.staff_roles, name="staff-roles"),
+    path(
+        "preferences/notifications/", views.notification_preferences,
+        name="notification-preferences",
+    ),
+    path("staff/notifications/", views.notification_log, name="notification-log"),
 ]

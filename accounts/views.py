@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +19,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.adapters import INVITATION_SESSION_KEY
 from accounts.decorators import admin_required, participant_required
 from accounts.forms import ConsentForm, InvitationForm, PreferencesForm, StaffRolesForm
-from accounts.models import AccessLog, Invitation, Role, Site, User
+from accounts.models import (
+    AccessLog,
+    Invitation,
+    Notification,
+    NotificationPreference,
+    Role,
+    Site,
+    User,
+)
+from accounts.notifications.forms import NotificationFilterForm, NotificationPreferenceForm
 from icbt.lib.http import AuthenticatedHttpRequest
 
 
@@ -177,3 +187,50 @@ def my_access_log(request: AuthenticatedHttpRequest) -> HttpResponse:
         AccessLog.objects.about(request.user).select_related("actor").order_by("-created_at")[:200]
     )
     return render(request, "accounts/my_access_log.html", {"entries": entries})
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+NOTIFICATIONS_PER_PAGE = 50
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """How, when and about what the signed-in person wants to be reminded."""
+    # Saved on the first POST: until then the defaults apply, and a GET writes nothing.
+    preference = NotificationPreference.objects.filter(user=request.user).first()
+    preference = preference or NotificationPreference(user=request.user)
+    form = NotificationPreferenceForm(request.POST or None, instance=preference, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your notification settings were saved."))
+        return redirect("accounts:notification-preferences")
+    return render(request, "accounts/notifications/preferences.html", {"form": form})
+
+
+@admin_required
+@require_GET
+def notification_log(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """What was sent to whom and when, and what failed: the outbox of the admin's site, without
+    any content (there is none to show: rows hold ids only)."""
+    filters = NotificationFilterForm(request.GET or None)
+    notifications = Notification.objects.visible_to(request.user).select_related("recipient")
+    if filters.is_valid():
+        if state := filters.cleaned_data["state"]:
+            notifications = notifications.filter(state=state)
+        if kind := filters.cleaned_data["kind"]:
+            notifications = notifications.filter(kind=kind)
+    page = Paginator(notifications, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    # Who was told what and when is information about participants: the read is logged.
+    AccessLog.record(
+        actor=request.user, role=Role.ADMIN, action="notifications.list",
+        detail=request.GET.urlencode(),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filters": filters, "page": page, "query": query.urlencode()}
+    template = "accounts/notifications/log.html"
+    if request.htmx:
+        template += "#results"
+    return render(request, template, context)

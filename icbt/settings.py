@@ -372,3 +372,105 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Therapists ---------------------------------------------------------------------------------
+
+# A participant with no activity for this many days shows up in the therapist's triage queue.
+THERAPISTS_INACTIVE_DAYS = env_int("THERAPISTS_INACTIVE_DAYS", 7)
+# Therapist time is derived from page views: one view counts until the next, at most this long.
+THERAPISTS_VISIT_CAP_MINUTES = env_int("THERAPISTS_VISIT_CAP_MINUTES", 10)
+# Triage sources from apps below `therapists` (therapists/triage.py says what a source returns);
+# homework, unread messages and inactivity are built in.
+THERAPISTS_TRIAGE_SOURCES = [
+    "assessments.triage.risk_flags",
+    "assessments.triage.overdue_questionnaires",
+]
+
+# --- Notifications ------------------------------------------------------------------------------
+
+# Sweeps write reminders into the outbox (accounts.Notification); the dispatch task sends what is
+# due. Both run on beat; the outbox is in the database, so nothing is lost while Redis is down.
+CELERY_BEAT_SCHEDULE["notifications-dispatch"] = {
+    "task": "accounts.tasks.dispatch_due_notifications",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["notifications-sweeps"] = {
+    "task": "accounts.tasks.run_reminder_sweeps",
+    "schedule": env_int("NOTIFICATION_SWEEP_INTERVAL", 600),
+}
+# The queue the sender tasks go to; empty means Celery's default queue.
+NOTIFICATION_QUEUE = env_str("NOTIFICATION_QUEUE")
+# The class that delivers text messages; the console one logs them without the number.
+NOTIFICATION_SMS_BACKEND = env_str(
+    "NOTIFICATION_SMS_BACKEND", "accounts.notifications.channels.ConsoleSmsBackend"
+)
+# A failed send is tried again after BASE, 2 BASE, 4 BASE... seconds (at most 30 minutes apart),
+# and marked failed after MAX_ATTEMPTS tries.
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5)
+NOTIFICATION_RETRY_BASE_SECONDS = env_int("NOTIFICATION_RETRY_BASE_SECONDS", 60)
+# A row claimed for sending longer ago than this belongs to a worker that died; it must be
+# well above the sender task's hard time limit (60 s).
+NOTIFICATION_SENDING_TIMEOUT = env_int("NOTIFICATION_SENDING_TIMEOUT", 15 * 60)
+# How many due rows one dispatch run hands to the broker.
+NOTIFICATION_DISPATCH_BATCH = env_int("NOTIFICATION_DISPATCH_BATCH", 500)
+# Defaults for people who have not changed their preferences (local time, their time zone).
+NOTIFICATION_QUIET_HOURS_START = env_str("NOTIFICATION_QUIET_HOURS_START", "21:00")
+NOTIFICATION_QUIET_HOURS_END = env_str("NOTIFICATION_QUIET_HOURS_END", "08:00")
+NOTIFICATION_MAX_PER_KIND_PER_WEEK = env_int("NOTIFICATION_MAX_PER_KIND_PER_WEEK", 7)
+# A participant without activity for N days gets a reminder, another after 2N days; after a
+# further ESCALATE days their therapist is told.
+NOTIFICATION_INACTIVE_DAYS = env_int("NOTIFICATION_INACTIVE_DAYS", 7)
+NOTIFICATION_INACTIVE_ESCALATE_DAYS = env_int("NOTIFICATION_INACTIVE_ESCALATE_DAYS", 7)
+# The therapists' daily summary goes out after this hour, their local time.
+NOTIFICATION_DIGEST_HOUR = env_int("NOTIFICATION_DIGEST_HOUR", 7)
+# At most one "new message" notice per person in this many minutes, however many arrive.
+NOTIFICATION_NEW_MESSAGE_WINDOW_MINUTES = env_int("NOTIFICATION_NEW_MESSAGE_WINDOW_MINUTES", 60)
+# Where Django's file-based e-mail backend writes (EMAIL_BACKEND=...filebased.EmailBackend).
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+
+# --- Assessments ----------------------------------------------------------------------------
+
+# The clinic's licensed item texts (YAML or JSON; docs/instrument-texts.md). Without it, licensed
+# instruments show neutral placeholders.
+INSTRUMENT_TEXTS_FILE = env_str("INSTRUMENT_TEXTS_FILE")
+# Items per questionnaire page: few, for people with pain and fatigue.
+ASSESSMENTS_ITEMS_PER_PAGE = env_int("ASSESSMENTS_ITEMS_PER_PAGE", 5)
+# Gives each participant's start date, from which questionnaire windows are counted.
+ASSESSMENTS_START_DATE_PROVIDER = env_str(
+    "ASSESSMENTS_START_DATE_PROVIDER", "assessments.schedules.start_from_date_joined"
+)
+# A questionnaire open this long and not yet sent shows up in the therapist's triage queue.
+ASSESSMENTS_OVERDUE_AFTER_DAYS = env_int("ASSESSMENTS_OVERDUE_AFTER_DAYS", 14)
+# Scores a participant sees of their own results ("instrument.scale"): symptoms they follow
+# themselves, not screening categories.
+ASSESSMENTS_PARTICIPANT_SCALES = [
+    "pain_vas.pain",
+    "fatigue_vas.fatigue",
+    "pain_locations.count",
+    "pss10.total",
+]
+# Scores that raise a risk flag for the therapist (assessments/flags.py). HADS cut-offs after
+# Zigmond & Snaith 1983: 11 or more is a probable case; above 15 calls for a psychologist.
+ASSESSMENTS_RISK_RULES: list[dict[str, object]] = [
+    {"instrument": "hads", "scale": "anxiety", "at_least": 11, "level": "probable_case"},
+    {"instrument": "hads", "scale": "anxiety", "above": 15, "level": "refer"},
+    {"instrument": "hads", "scale": "depression", "at_least": 11, "level": "probable_case"},
+    {"instrument": "hads", "scale": "depression", "above": 15, "level": "refer"},
+]
+
+# --- Research -------------------------------------------------------------------------------
+
+# Block sizes of a new study's allocation sequence, as multiples of the sum of the arm weights
+# (chosen at random for each block); each study can change its own before randomisation starts.
+RESEARCH_BLOCK_MULTIPLIERS = [2, 4]
+# How many blocks are generated at a time when a stratum's sequence runs out.
+RESEARCH_BLOCKS_PER_EXTENSION = env_int("RESEARCH_BLOCKS_PER_EXTENSION", 10)
+# The outcome export's columns, in order, each from a provider (research/export.py).
+RESEARCH_EXPORT_COLUMN_PROVIDERS = [
+    "research.export.ParticipantColumns",
+    "research.export.QuestionnaireColumns",
+    "research.export.GoalColumns",
+    "research.export.AdherenceColumns",
+]
+# Participants read per database round trip while exporting (memory stays flat).
+RESEARCH_EXPORT_CHUNK_SIZE = env_int("RESEARCH_EXPORT_CHUNK_SIZE", 500)

@@ -15,5 +15,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("programme/", include("modules.urls")),
+    path("", include("assessments.urls")),
+    path("", include("therapists.urls")),
+    path("", include("research.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -8,7 +8,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.models import Heartbeat
+from assessments.schedules import questionnaires_due
 from icbt.lib.http import AuthenticatedHttpRequest
+from modules.progress import participant_summary
 
 
 @require_GET
@@ -22,7 +24,12 @@ def home(request: HttpRequest) -> HttpResponse:
 def _home_for(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if user.is_participant:
-        return render(request, "home/participant.html", {})
+        context: dict[str, object] = {
+            "questionnaires_due": questionnaires_due(user),
+            # None when the participant's arm has no programme: the page then says nothing of it.
+            "programme": participant_summary(user),
+        }
+        return render(request, "home/participant.html", context)
     return render(request, "home/staff.html", {})
 
 

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 import pytest
 from django.core.cache import cache
 
+from tests.helpers import require_service  # noqa: F401  (imported from here by tests)
+from tests.browser import chromium, page  # noqa: F401  (fixtures for every browser test)
 from tests.factories import (
     make_admin,
     make_participant,
@@ -19,16 +21,6 @@ from tests.factories import (
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in browser tests
 # are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-def require_service(available: bool, reason: str) -> None:
-    """Skip when a service or browser is absent, except in CI (REQUIRE_SERVICES=1), where an
-    absent one is a failure."""
-    if available:
-        return
-    if os.environ.get("REQUIRE_SERVICES") == "1":
-        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(autouse=True)

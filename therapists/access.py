@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.http import Http404
 
 from accounts.models import User, UserQuerySet
-from therapists.models import CareAssignment
+from modules.models import HomeworkSubmission
+from therapists.models import CareAssignment, CareRole
 
 
 def participants_visible_to(user: User) -> UserQuerySet:
@@ -21,7 +22,7 @@ def participants_visible_to(user: User) -> UserQuerySet:
     if user.is_care_staff:
         caseload = CareAssignment.objects.current().filter(staff=user).values("participant_id")
         visible = visible | participants.filter(pk__in=caseload)
-    if user.is_research_admin:
+    if user.is_research_admin and user.site_id is not None:
         visible = visible | participants.filter(site_id=user.site_id)
     return visible
 
@@ -31,3 +32,47 @@ def get_participant_for_user(user: User, participant_id: int) -> User:
         return participants_visible_to(user).get(pk=participant_id)
     except User.DoesNotExist:
         raise Http404 from None
+
+
+def caseload_of(therapist: User) -> UserQuerySet:
+    """The participants a therapist currently guides in the iCBT programme. The therapist's
+    workspace (dashboard, caseload, overview, messages, homework) looks participants up only
+    here, so another therapist's participant is a 404 everywhere."""
+    participants = User.objects.participants()
+    if not (therapist.is_authenticated and therapist.is_therapist):
+        return participants.none()
+    current = CareAssignment.objects.current().filter(staff=therapist, role=CareRole.THERAPIST)
+    return participants.filter(pk__in=current.values("participant_id"))
+
+
+def get_caseload_participant(therapist: User, participant_id: int) -> User:
+    try:
+        return caseload_of(therapist).get(pk=participant_id)
+    except User.DoesNotExist:
+        raise Http404 from None
+
+
+def current_therapist_of(participant: User) -> User | None:
+    assignment = (
+        CareAssignment.objects.current()
+        .filter(participant=participant, role=CareRole.THERAPIST)
+        .select_related("staff")
+        .first()
+    )
+    return assignment.staff if assignment else None
+
+
+def get_homework_for_therapist(
+    therapist: User, participant: User, submission_id: int
+) -> HomeworkSubmission:
+    """A homework submission of a participant in the therapist's caseload, else 404."""
+    submission = (
+        HomeworkSubmission.objects.filter(
+            participant__in=caseload_of(therapist), participant=participant, pk=submission_id
+        )
+        .select_related("participant", "module", "step", "reviewer")
+        .first()
+    )
+    if submission is None:
+        raise Http404
+    return submission

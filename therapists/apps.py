@@ -5,3 +5,8 @@ from django.apps import AppConfig
 
 class TherapistsConfig(AppConfig):
     name = "therapists"
+
+    def ready(self) -> None:
+        from therapists.notify import register_digest_counts
+
+        register_digest_counts()

@@ -3,12 +3,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from accounts.models import User
+    from modules.models import HomeworkSubmission, Module
+
+# Messages are plain text; the limit keeps a thread readable and bounds what one post can store.
+MESSAGE_MAX_LENGTH = 4000
+NOTE_MAX_LENGTH = 8000
 
 
 class CareRole(models.TextChoices):
@@ -66,3 +75,354 @@ class CareAssignment(models.Model):
                 current.ended_at = timezone.now()
                 current.save(update_fields=["ended_at"])
             return cls.objects.create(participant=participant, staff=staff, role=role)
+
+    @classmethod
+    def unassign(cls, *, participant: User, role: CareRole | str) -> int:
+        """End the participant's current assignment for `role`, keeping it as history."""
+        return (
+            cls.objects.current()
+            .filter(participant=participant, role=role)
+            .update(ended_at=timezone.now())
+        )
+
+
+# --- Messages ------------------------------------------------------------------------------
+
+
+class ThreadQuerySet(models.QuerySet["Thread"]):
+    def visible_to(self, user: User) -> ThreadQuerySet:
+        """A participant sees their own threads; a therapist the threads they are part of with
+        participants currently in their caseload; nobody else sees any."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_participant:
+            return self.filter(participant=user)
+        if user.is_therapist:
+            caseload = CareAssignment.objects.current().filter(staff=user, role=CareRole.THERAPIST)
+            return self.filter(staff=user, participant__in=caseload.values("participant_id"))
+        return self.none()
+
+
+class Thread(models.Model):
+    """The conversation between one participant and one therapist. A new therapist after a
+    reassignment starts a new thread; the old one stays as it was."""
+
+    participant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_threads"
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_threads"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ThreadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_message_at", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "staff"], name="one_thread_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"Thread {self.pk}"
+
+    @classmethod
+    def between(cls, *, participant: User, staff: User) -> Thread:
+        thread, _created = cls.objects.get_or_create(participant=participant, staff=staff)
+        return thread
+
+    def post(
+        self,
+        *,
+        sender: User,
+        body: str,
+        kind: str = "message",
+        module: Module | None = None,
+        homework: HomeworkSubmission | None = None,
+    ) -> Message:
+        """Add a message from one side of the thread to the other."""
+        if sender.pk not in (self.participant_id, self.staff_id):
+            raise ValueError("Only the two people in a thread can post to it.")
+        body = body.strip()
+        if not body or len(body) > MESSAGE_MAX_LENGTH:
+            raise ValueError("A message must have between 1 and MESSAGE_MAX_LENGTH characters.")
+        now = timezone.now()
+        with transaction.atomic():
+            message = Message.objects.create(
+                thread=self,
+                sender=sender,
+                body=body,
+                kind=kind,
+                module=module,
+                homework=homework,
+                created_at=now,
+            )
+            Thread.objects.filter(pk=self.pk).update(last_message_at=now)
+            self.last_message_at = now
+        return message
+
+    def mark_read_by(self, reader: User) -> int:
+        """Mark what the other side wrote as read now; returns how many messages that was."""
+        return (
+            self.messages.filter(read_at__isnull=True)
+            .exclude(sender=reader)
+            .update(read_at=timezone.now())
+        )
+
+
+class MessageKind(models.TextChoices):
+    MESSAGE = "message", _("Message")
+    FEEDBACK = "feedback", _("Feedback on homework")
+
+
+class MessageQuerySet(models.QuerySet["Message"]):
+    def unread_by(self, user: User) -> MessageQuerySet:
+        return self.filter(read_at__isnull=True).exclude(sender=user)
+
+    def from_participants(self) -> MessageQuerySet:
+        return self.filter(sender_id=F("thread__participant_id"))
+
+
+class Message(models.Model):
+    """One plain-text message. Its text is shown escaped; nothing in it is ever rendered as
+    markup, and it never appears in e-mails or logs."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages_sent"
+    )
+    body = models.TextField(_("message"), validators=[MaxLengthValidator(MESSAGE_MAX_LENGTH)])
+    kind = models.CharField(max_length=10, choices=MessageKind.choices, default=MessageKind.MESSAGE)
+    # The programme module the message is about, and for feedback the homework it answers.
+    module = models.ForeignKey(
+        "modules.Module", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    homework = models.ForeignKey(
+        "modules.HomeworkSubmission",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="feedback_messages",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["thread", "created_at"]),
+            models.Index(
+                fields=["thread"], condition=Q(read_at__isnull=True), name="message_unread_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk}"
+
+    @property
+    def is_from_participant(self) -> bool:
+        return self.sender_id == self.thread.participant_id
+
+    @property
+    def seen_at(self) -> datetime | None:
+        """When the recipient read it: in the thread, or, for feedback, on the module's page."""
+        if self.read_at is None and self.homework_id is not None and self.homework is not None:
+            return self.homework.feedback_read_at
+        return self.read_at
+
+
+# --- Clinical notes and time ---------------------------------------------------------------
+
+
+class ClinicalNoteQuerySet(models.QuerySet["ClinicalNote"]):
+    def about(self, participant: User) -> ClinicalNoteQuerySet:
+        return self.filter(participant=participant)
+
+
+class ClinicalNote(models.Model):
+    """A private note by care staff about a participant. Never shown to the participant, never
+    edited: a correction is a new note, as in a paper record."""
+
+    participant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clinical_notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="clinical_notes_written"
+    )
+    body = models.TextField(_("note"), validators=[MaxLengthValidator(NOTE_MAX_LENGTH)])
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ClinicalNoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["participant", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Note {self.pk}"
+
+
+class TimeActivity(models.TextChoices):
+    HOMEWORK = "homework", _("Homework review and feedback")
+    MESSAGES = "messages", _("Messages")
+    PHONE = "phone", _("Phone call")
+    MEETING = "meeting", _("Meeting")
+    PLANNING = "planning", _("Planning and records")
+    OTHER = "other", _("Other")
+
+
+class TimeEntryQuerySet(models.QuerySet["TimeEntry"]):
+    def about(self, participant: User) -> TimeEntryQuerySet:
+        return self.filter(participant=participant)
+
+
+class TimeEntry(models.Model):
+    """Time a staff member logged by hand for a participant (calls, meetings, reading)."""
+
+    participant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_entries"
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_logged"
+    )
+    minutes = models.PositiveSmallIntegerField(
+        _("minutes"), validators=[MinValueValidator(1), MaxValueValidator(480)]
+    )
+    activity = models.CharField(_("activity"), max_length=20, choices=TimeActivity.choices)
+    performed_on = models.DateField(_("date"), default=timezone.localdate)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TimeEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-performed_on", "-created_at"]
+        verbose_name_plural = "time entries"
+        constraints = [
+            models.CheckConstraint(
+                name="time_entry_minutes_in_range",
+                condition=Q(minutes__gte=1, minutes__lte=480),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.minutes} min ({self.activity})"
+
+
+class PageViewQuerySet(models.QuerySet["PageView"]):
+    def about(self, participant: User) -> PageViewQuerySet:
+        return self.filter(participant=participant)
+
+
+class PageView(models.Model):
+    """A staff member opened a page of the workspace (about one participant, or a list).
+
+    Time on a participant's pages is derived from these: a view lasts until the same person's
+    next view, capped at THERAPISTS_VISIT_CAP_MINUTES, so a tab left open overnight counts as
+    one capped visit. The last view of a session counts as one minute until a next one closes
+    it. `seconds` is settled when the next view arrives, so sums stay one cheap aggregate."""
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="page_views"
+    )
+    participant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="staff_page_views",
+    )
+    page = models.CharField(max_length=60)
+    viewed_at = models.DateTimeField(default=timezone.now)
+    seconds = models.PositiveIntegerField(default=60)
+    settled = models.BooleanField(default=False)
+
+    objects = PageViewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-viewed_at"]
+        indexes = [
+            models.Index(fields=["staff", "-viewed_at"]),
+            models.Index(fields=["participant", "-viewed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.page} at {self.viewed_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def record(cls, *, staff: User, participant: User | None, page: str) -> PageView:
+        """Store a new view and settle the length of the same person's open one(s)."""
+        now = timezone.now()
+        cap = settings.THERAPISTS_VISIT_CAP_MINUTES * 60
+        # Normally one open view; two tabs loading at once can leave two. The conditional
+        # update settles each exactly once.
+        for pk, viewed_at in cls.objects.filter(staff=staff, settled=False).values_list(
+            "pk", "viewed_at"
+        ):
+            seconds = min(cap, max(1, int((now - viewed_at).total_seconds())))
+            cls.objects.filter(pk=pk, settled=False).update(seconds=seconds, settled=True)
+        return cls.objects.create(staff=staff, participant=participant, page=page, viewed_at=now)
+
+
+# --- Feedback templates --------------------------------------------------------------------
+
+
+class FeedbackTemplateQuerySet(models.QuerySet["FeedbackTemplate"]):
+    def visible_to(self, user: User) -> FeedbackTemplateQuerySet:
+        """Therapists share the templates of their own site."""
+        if user.is_authenticated and user.is_therapist and user.site_id is not None:
+            return self.filter(site_id=user.site_id)
+        return self.none()
+
+    def for_module(self, module: Module, language: str) -> FeedbackTemplateQuerySet:
+        """The templates that fit a module in a language: those written for the module first,
+        then the general ones."""
+        return (
+            self.filter(language=language)
+            .filter(Q(module=module) | Q(module__isnull=True))
+            .order_by(F("module").asc(nulls_last=True), "title")
+        )
+
+
+class FeedbackTemplate(models.Model):
+    """A starting point for feedback on one module's homework, in one language. Placeholders
+    in braces ({first_name}, {module_title}, {therapist_name}) are filled in when inserted."""
+
+    site = models.ForeignKey(
+        "accounts.Site", on_delete=models.CASCADE, related_name="feedback_templates"
+    )
+    module = models.ForeignKey(
+        "modules.Module",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("module"),
+        help_text=_("Leave empty for a template that fits any module."),
+    )
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("text"), validators=[MaxLengthValidator(MESSAGE_MAX_LENGTH)])
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = FeedbackTemplateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["module__number", "language", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "module", "language", "title"],
+                name="unique_feedback_template_title",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -314,15 +314,13 @@ class Instrument(Generic[ResultT_co]):
         labelled: list[Item] = []
         for item in self._items:
             supplied = own.items.get(item.key)
+            option_labels = (supplied.options if supplied else {}) or own.default_options_for(item)
+            options = tuple(
+                Option(o.value, option_labels.get(o.value, o.label)) for o in item.options
+            )
             if supplied is None:
-                labelled.append(item)
+                labelled.append(replace(item, options=options))
                 continue
-            options = item.options
-            option_labels = supplied.options or own.default_options_for(item)
-            if option_labels:
-                options = tuple(
-                    Option(o.value, option_labels.get(o.value, o.label)) for o in options
-                )
             labelled.append(
                 replace(
                     item,

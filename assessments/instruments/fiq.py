@@ -48,8 +48,10 @@ def score_fiq(answers: Mapping[str, Number | None]) -> Scores:
     2005;23(Suppl 39):S154-S162.
 
     Item keys and option numbering (values as printed, all 0-based):
-      * q1-q11 = question 1, parts a-k (physical function), each 0-3 as printed (0 = always
-        able ... 3 = never able).
+      * q1-q11 = question 1, parts a-k (physical function), each 0-3 as printed (0 = no
+        limitation ... 3 = unable). Forms of question 1 with fewer parts (the 1991 form has
+        ten) leave the remaining keys unanswered; the parts are averaged, so the score is
+        unaffected.
       * q12 = question 2, number of days of the last 7 the respondent felt good, 0-7.
       * q13 = question 3, number of work days missed in the last week, 0-5.
       * q14-q20 = questions 4-10 (difficulty doing one's job, pain, fatigue, morning

@@ -71,29 +71,29 @@ def score_gas(answers: Mapping[str, Number | None]) -> dict[str, float | str | N
     rated goals are 0. ``goals_rated`` is the number of goals with a level.
     """
     result: dict[str, float | str | None] = {}
-    weighted_sum = 0.0
-    sum_w = 0.0
-    sum_w2 = 0.0
-    rated = 0
+    rated: list[tuple[float, float]] = []  # (level, weight)
     for i in range(1, MAX_GOALS + 1):
         level = answers.get(f"g{i}")
         if level is None:
             result[f"g{i}_category"] = None
             continue
-        rated += 1
         result[f"g{i}_category"] = attainment_category(int(level))
         raw_weight = answers.get(f"w{i}")
-        weight = 1.0 if raw_weight is None else float(raw_weight)
-        weighted_sum += weight * float(level)
-        sum_w += weight
-        sum_w2 += weight * weight
+        rated.append((float(level), 1.0 if raw_weight is None else float(raw_weight)))
     t_score: float | None = None
-    if sum_w > 0:
+    largest = max((weight for _, weight in rated), default=0.0)
+    if largest > 0:
+        # T is unchanged by scaling all weights; scaling to a largest weight of 1 keeps tiny
+        # weights from underflowing to a zero denominator.
+        weights = [(level, weight / largest) for level, weight in rated]
+        weighted_sum = sum(level * weight for level, weight in weights)
+        sum_w = sum(weight for _, weight in weights)
+        sum_w2 = sum(weight * weight for _, weight in weights)
         t = 50.0 + 10.0 * weighted_sum / math.sqrt((1.0 - RHO) * sum_w2 + RHO * sum_w**2)
         bound = t_score_bound()
         # Guards against the last bit of floating-point error at the theoretical extremes.
         t_score = clamp(t, 50.0 - bound, 50.0 + bound)
-    return {"t_score": t_score, "goals_rated": float(rated), **result}
+    return {"t_score": t_score, "goals_rated": float(len(rated)), **result}
 
 
 class GoalAttainmentScaling(Instrument[float | str | None]):

@@ -29,8 +29,8 @@ def score_mfi20(answers: Mapping[str, Number | None]) -> Scores:
     (MFI): psychometric qualities of an instrument to assess fatigue. J Psychosom Res
     1995;39:315-325.
 
-    Option numbering: 1-based, the five boxes as printed from 1 ("yes, that is true" end) to 5
-    ("no, that is not true" end).
+    Option numbering: 1-based, the five boxes as printed from 1 (the "true" end of the
+    scale) to 5 (the "not true" end).
 
     Reversed items (score = 6 - option): 2, 5, 9, 10, 13, 14, 16, 17, 18, 19. After reversal
     higher scores mean more fatigue.

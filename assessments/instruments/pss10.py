@@ -23,7 +23,7 @@ def score_pss10(answers: Mapping[str, Number | None]) -> Scores:
     of the United States. In: Spacapan S, Oskamp S (eds). The Social Psychology of Health.
     Newbury Park: Sage, 1988 (the 10-item version).
 
-    Option numbering: 0-based, as printed (0 = never ... 4 = very often).
+    Option numbering: 0-based, as printed (0 = least often ... 4 = most often).
 
     Reversed items (the positively worded ones; score = 4 - option): 4, 5, 7, 8.
 

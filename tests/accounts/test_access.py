@@ -82,3 +82,32 @@ def test_access_log_rows_cannot_be_changed(participant, therapist):  # type: ign
         row.save()
     with pytest.raises(ValidationError):
         row.delete()
+
+
+def test_totp_secrets_are_encrypted_at_rest(therapist):  # type: ignore[no-untyped-def]
+    from allauth.mfa.models import Authenticator
+
+    from tests.factories import TOTP_SECRET
+
+    stored = Authenticator.objects.get(user=therapist, type=Authenticator.Type.TOTP).data["secret"]
+    assert TOTP_SECRET not in stored
+    from accounts.adapters import MFAAdapter
+
+    assert MFAAdapter().decrypt(stored) == TOTP_SECRET
+
+
+def test_the_django_admin_signs_in_through_allauth(client, db):  # type: ignore[no-untyped-def]
+    response = client.get("/django-admin/login/?next=/django-admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_staff_sign_in_asks_for_the_second_factor(client, therapist):  # type: ignore[no-untyped-def]
+    from tests.factories import PASSWORD, current_totp_code
+
+    response = client.post(reverse("account_login"), {"login": therapist.email, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
+    assert "_auth_user_id" not in client.session
+    response = client.post(reverse("mfa_authenticate"), {"code": current_totp_code()})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(therapist.pk)

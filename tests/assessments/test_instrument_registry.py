@@ -33,7 +33,7 @@ CODES = [instrument.code for instrument in all_instruments()]
 
 
 def test_all_required_instruments_are_registered() -> None:
-    assert REQUIRED_CODES <= set(CODES)
+    assert set(CODES) >= REQUIRED_CODES
     assert len(CODES) == len(set(CODES))
 
 
@@ -62,7 +62,9 @@ def test_every_instrument_describes_itself(code: str) -> None:
 @pytest.mark.parametrize("code", CODES)
 def test_every_instrument_docstring_states_how_answers_are_numbered(code: str) -> None:
     doc = type(get_instrument(code)).__doc__ or ""
-    assert re.search(r"[01]-based|not option positions|not an option position|positions on", doc)
+    assert re.search(
+        r"[01]-based|not\s+option\s+positions|not\s+an\s+option\s+position|positions\s+on", doc
+    )
 
 
 @pytest.mark.parametrize("code", CODES)
@@ -71,9 +73,7 @@ def test_every_scoring_rule_is_documented_with_its_source(code: str) -> None:
 
     inst = get_instrument(code)
     module = importlib.import_module(type(inst).__module__)
-    functions = [
-        getattr(module, name) for name in dir(module) if name.startswith("score_")
-    ]
+    functions = [getattr(module, name) for name in dir(module) if name.startswith("score_")]
     assert functions
     for function in functions:
         doc = function.__doc__ or ""

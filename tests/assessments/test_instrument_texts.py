@@ -47,8 +47,11 @@ def test_load_item_texts_reads_yaml(tmp_path: Path) -> None:
 
 
 def test_load_item_texts_reads_json_with_string_option_keys(tmp_path: Path) -> None:
-    data = {"pss10": {"en": {"items": {"q4": {"text": "T", "options": {str(v): f"L{v}"
-                                                                      for v in range(5)}}}}}}
+    data = {
+        "pss10": {
+            "en": {"items": {"q4": {"text": "T", "options": {str(v): f"L{v}" for v in range(5)}}}}
+        }
+    }
     texts = load_item_texts(write(tmp_path, "texts.json", json.dumps(data)))
     pss_en = texts.get("pss10", "en")
     assert pss_en is not None

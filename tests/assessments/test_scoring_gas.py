@@ -63,3 +63,11 @@ def test_gas_keeps_numbers_as_floats_and_categories_as_strings() -> None:
 def test_gas_rejects_levels_outside_minus_2_to_plus_2(answers: dict[str, object]) -> None:
     with pytest.raises(InvalidAnswers):
         get_instrument("gas").score(answers)
+
+
+def test_gas_t_score_does_not_depend_on_the_scale_of_the_weights() -> None:
+    gas = get_instrument("gas")
+    plain = gas.score({"g1": 2, "g2": -1})["t_score"]
+    assert gas.score({"g1": 2, "w1": 50, "g2": -1, "w2": 50})["t_score"] == pytest.approx(plain)
+    # A vanishingly small weight must not underflow into a division by zero.
+    assert gas.score({"g1": 2, "w1": 5e-324})["t_score"] == pytest.approx(70.0)

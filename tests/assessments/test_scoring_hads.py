@@ -33,8 +33,9 @@ def test_hads_converts_option_position_to_item_score() -> None:
 
 
 def test_hads_anxiety_uses_odd_items_and_depression_even_items() -> None:
-    answers: dict[str, int | None] = {f"q{n}": 0 if n in (1, 3, 5, 6, 8, 10, 11, 13) else 3
-                                      for n in range(1, 15)}
+    answers: dict[str, int | None] = {
+        f"q{n}": 0 if n in (1, 3, 5, 6, 8, 10, 11, 13) else 3 for n in range(1, 15)
+    }
     scores = get_instrument("hads").score(answers)
     assert scores == {"anxiety": 21.0, "depression": 21.0}
 

@@ -16,8 +16,18 @@ def test_pss10_reverses_items_4_5_7_and_8() -> None:
 
 
 def test_pss10_total_worked_example() -> None:
-    answers = {"q1": 2, "q2": 3, "q3": 1, "q4": 1, "q5": 2, "q6": 0, "q7": 4, "q8": 3,
-               "q9": 2, "q10": 1}
+    answers = {
+        "q1": 2,
+        "q2": 3,
+        "q3": 1,
+        "q4": 1,
+        "q5": 2,
+        "q6": 0,
+        "q7": 4,
+        "q8": 3,
+        "q9": 2,
+        "q10": 1,
+    }
     # 2 + 3 + 1 + (4-1) + (4-2) + 0 + (4-4) + (4-3) + 2 + 1
     assert get_instrument("pss10").score(answers)["total"] == pytest.approx(15.0)
 

@@ -11,7 +11,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import Site, User
+from assessments.demo import seed_demo_assessments
 from icbt.demo import DEMO_PASSWORD, DEMO_PEOPLE
+from modules.demo import seed_demo_progress
+from research.demo import seed_demo_research
+from therapists.demo import seed_demo_therapists
 from therapists.models import CareAssignment, CareRole
 
 
@@ -39,7 +43,15 @@ class Command(BaseCommand):
             ]
             for participant, staff, role in care:
                 CareAssignment.assign(participant=people[participant], staff=people[staff], role=role)
+            programme_seeded = seed_demo_progress(
+                people["participant@example.org"], people["participant2@example.org"]
+            )
+            seed_demo_assessments()
+            seed_demo_therapists()
+            seed_demo_research()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        if not programme_seeded:
+            self.stdout.write("No programme progress: run `manage.py load_programme` first, then seed_demo again.")
         self.stdout.write(f"Every demo account's password is: {DEMO_PASSWORD}")
         for person in DEMO_PEOPLE:
             self.stdout.write(f"  {person.email:28} {', '.join(person.roles)}")

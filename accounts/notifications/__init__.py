@@ -1,0 +1,35 @@
+"""The notification outbox and its channels, on the ground floor so every app can write to it.
+
+Writers: `enqueue` (one), `enqueue_many` (a sweep's worth), the `notify_*` helpers, and
+`register_sweep` / `register_digest_count` for apps whose data decides what is due.
+Sending: accounts.tasks.send_notification and dispatch_due_notifications (sending.py)."""
+
+from __future__ import annotations
+
+from accounts.notifications.outbox import Due, enqueue, enqueue_many, stop_reminders
+from accounts.notifications.registry import register_digest_count, register_sweep
+from accounts.notifications.sweeps import (
+    escalate_inactive_participants,
+    notify_feedback_waiting,
+    notify_module_opened,
+    notify_new_message,
+    notify_questionnaire_due,
+    notify_visit_tomorrow,
+    participants_needing_follow_up,
+)
+
+__all__ = [
+    "Due",
+    "enqueue",
+    "enqueue_many",
+    "escalate_inactive_participants",
+    "notify_feedback_waiting",
+    "notify_module_opened",
+    "notify_new_message",
+    "notify_questionnaire_due",
+    "notify_visit_tomorrow",
+    "participants_needing_follow_up",
+    "register_digest_count",
+    "register_sweep",
+    "stop_reminders",
+]

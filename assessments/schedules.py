@@ -1,0 +1,229 @@
+"""When each participant's questionnaires open and close, and what is due now.
+
+Windows are counted in days from the participant's start date. The start date comes from a
+provider named in settings.ASSESSMENTS_START_DATE_PROVIDER: by default the day the participant
+joined. When the programme's enrolment (in `modules`) is the better anchor, a provider in the
+layer above both apps can read it; this app does not import `modules`.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from functools import cache
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+from assessments.models import Questionnaire, Schedule, TimePoint
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+StartDateProvider = Callable[[Sequence["User"]], dict[int, date]]
+
+DEFAULT_INSTRUMENTS = [
+    "pain_vas",
+    "pain_locations",
+    "fatigue_vas",
+    "hads",
+    "pss10",
+    "mfi20",
+    "fiqr",
+    "rand36",
+    "ltpai",
+]
+
+# key, name, opens_day, closes_day, active. Follow-ups open two weeks before the nominal day and
+# stay open four weeks after it; 12 and 24 months exist but are off until a study turns them on.
+DEFAULT_TIME_POINTS: list[tuple[str, str, int, int, bool]] = [
+    ("baseline", "Baseline", 0, 30, True),
+    ("6m", "6 months", 168, 210, True),
+    ("12m", "12 months", 351, 393, False),
+    ("24m", "24 months", 716, 758, False),
+]
+
+
+def seed_default_schedule() -> Schedule:
+    """Create the default schedule if there is none (safe to call again; changes nothing that
+    exists, so an admin's edits survive)."""
+    with transaction.atomic():
+        schedule = Schedule.objects.select_for_update().filter(is_default=True).first()
+        if schedule is not None:
+            return schedule
+        schedule = Schedule.objects.create(name="Default schedule", is_default=True)
+        TimePoint.objects.bulk_create(
+            TimePoint(
+                schedule=schedule,
+                key=key,
+                name=name,
+                opens_day=opens,
+                closes_day=closes,
+                instruments=list(DEFAULT_INSTRUMENTS),
+                is_active=active,
+            )
+            for key, name, opens, closes, active in DEFAULT_TIME_POINTS
+        )
+    return schedule
+
+
+# -- start dates ----------------------------------------------------------------------------------
+
+
+def local_today(user: User) -> date:
+    """Today in the participant's own time zone: a window closes at their midnight."""
+    try:
+        zone = zoneinfo.ZoneInfo(user.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return timezone.localdate(timezone=zone)
+
+
+def start_from_date_joined(participants: Sequence[User]) -> dict[int, date]:
+    """The default start date: the day each participant joined, in their time zone."""
+    starts: dict[int, date] = {}
+    for person in participants:
+        try:
+            zone = zoneinfo.ZoneInfo(person.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+        starts[person.pk] = timezone.localtime(person.date_joined, zone).date()
+    return starts
+
+
+@cache
+def _provider(path: str) -> StartDateProvider:
+    provider: StartDateProvider = import_string(path)
+    return provider
+
+
+def start_dates(participants: Sequence[User]) -> dict[int, date]:
+    """Each participant's start date, for many participants at once (a fixed number of
+    queries, whatever the provider reads)."""
+    return _provider(settings.ASSESSMENTS_START_DATE_PROVIDER)(participants)
+
+
+# -- what is due ----------------------------------------------------------------------------------
+
+
+class Status(StrEnum):
+    UPCOMING = "upcoming"
+    DUE = "due"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    MISSED = "missed"
+
+    @property
+    def label(self) -> str:
+        return str(STATUS_LABELS[self])
+
+
+STATUS_LABELS = {
+    Status.UPCOMING: _("Not open yet"),
+    Status.DUE: _("To do"),
+    Status.IN_PROGRESS: _("Started"),
+    Status.SUBMITTED: _("Done"),
+    Status.MISSED: _("Closed"),
+}
+
+
+@dataclass(frozen=True)
+class ScheduledQuestionnaire:
+    """One time point as it stands for one participant today."""
+
+    time_point: TimePoint
+    opens_on: date
+    closes_on: date
+    questionnaire: Questionnaire | None
+    status: Status
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (Status.DUE, Status.IN_PROGRESS)
+
+    @property
+    def is_due(self) -> bool:
+        return self.is_open
+
+
+def _status(opens_on: date, closes_on: date, today: date, q: Questionnaire | None) -> Status:
+    if q is not None and q.is_submitted:
+        return Status.SUBMITTED
+    if today < opens_on:
+        return Status.UPCOMING
+    if today > closes_on:
+        return Status.MISSED
+    return Status.IN_PROGRESS if q is not None else Status.DUE
+
+
+def schedule_for(
+    participants: Sequence[User], *, today: date | None = None
+) -> dict[int, list[ScheduledQuestionnaire]]:
+    """Every active time point of the default schedule for each participant, in order.
+
+    Two queries whatever the number of participants or time points."""
+    if not participants:
+        return {}
+    time_points = list(TimePoint.objects.of_default_schedule())
+    questionnaires: dict[tuple[int, int], Questionnaire] = {}
+    if time_points:
+        for found in Questionnaire.objects.filter(
+            participant__in=[p.pk for p in participants], time_point__in=time_points
+        ):
+            questionnaires[(found.participant_id, found.time_point_id)] = found
+    starts = start_dates(participants)
+    result: dict[int, list[ScheduledQuestionnaire]] = {}
+    for person in participants:
+        day = today or local_today(person)
+        start = starts[person.pk]
+        rows = []
+        for tp in time_points:
+            q = questionnaires.get((person.pk, tp.pk))
+            opens_on, closes_on = tp.opens_on(start), tp.closes_on(start)
+            rows.append(
+                ScheduledQuestionnaire(
+                    tp, opens_on, closes_on, q, _status(opens_on, closes_on, day, q)
+                )
+            )
+        result[person.pk] = rows
+    return result
+
+
+def participant_schedule(participant: User) -> list[ScheduledQuestionnaire]:
+    return schedule_for([participant])[participant.pk]
+
+
+def questionnaires_due(participant: User) -> list[ScheduledQuestionnaire]:
+    """The questionnaires the participant can answer now (not started or started), for the
+    home page."""
+    return [row for row in participant_schedule(participant) if row.is_open]
+
+
+def scheduled(participant: User, time_point: TimePoint) -> ScheduledQuestionnaire:
+    """The state of one time point for one participant (one query)."""
+    start = start_dates([participant])[participant.pk]
+    q = Questionnaire.objects.filter(participant=participant, time_point=time_point).first()
+    opens_on, closes_on = time_point.opens_on(start), time_point.closes_on(start)
+    return ScheduledQuestionnaire(
+        time_point,
+        opens_on,
+        closes_on,
+        q,
+        _status(opens_on, closes_on, local_today(participant), q),
+    )
+
+
+def iter_instruments(time_points: Iterable[TimePoint]) -> list[str]:
+    """Instrument codes used by any of the time points, first use first."""
+    seen: dict[str, None] = {}
+    for tp in time_points:
+        for code in tp.instruments:
+            seen.setdefault(code, None)
+    return list(seen)

@@ -1,0 +1,81 @@
+"""Items for the therapist's triage queue (therapists.triage), as plain mappings.
+
+This app sits below `therapists` and does not import it; the queue reads these functions when
+they are named in settings.THERAPISTS_TRIAGE_SOURCES:
+
+    "assessments.triage.risk_flags", "assessments.triage.overdue_questionnaires"
+
+Each takes the caseload as a subquery of participant ids and costs a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from assessments.history import format_score
+from assessments.models import RiskFlag
+from assessments.schedules import Status, schedule_for
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+# Matches therapists.triage.Priority (RISK, QUESTIONNAIRE) without importing it.
+RISK_PRIORITY = 100
+QUESTIONNAIRE_PRIORITY = 40
+
+
+def risk_flags(
+    *, therapist: User, participant_ids: QuerySet[Any], now: datetime
+) -> Iterator[dict[str, Any]]:
+    """One item per open risk flag, the more urgent level first within the kind."""
+    flags = RiskFlag.objects.open().filter(participant_id__in=participant_ids).by_urgency()
+    for flag in flags:
+        yield {
+            "participant_id": flag.participant_id,
+            "kind": "risk",
+            # A referral outranks a probable case among risk items.
+            "priority": RISK_PRIORITY + flag.severity,
+            "since": flag.raised_at,
+            "reason": _("%(instrument)s %(scale)s %(value)s: %(level)s")
+            % {
+                "instrument": flag.instrument_title,
+                "scale": flag.scale_label.lower(),
+                "value": format_score(flag.value),
+                "level": flag.get_level_display().lower(),
+            },
+            "action_url": reverse("assessments:staff-scores", args=[flag.participant_id]),
+            "action_label": _("See the scores"),
+        }
+
+
+def overdue_questionnaires(
+    *, therapist: User, participant_ids: QuerySet[Any], now: datetime
+) -> Iterator[dict[str, Any]]:
+    """Questionnaires open for ASSESSMENTS_OVERDUE_AFTER_DAYS or more and not yet sent, while
+    there is still time to remind the participant."""
+    after = timedelta(days=settings.ASSESSMENTS_OVERDUE_AFTER_DAYS)
+    people = list(User.objects.filter(pk__in=participant_ids))
+    for person_id, rows in schedule_for(people).items():
+        for row in rows:
+            if row.status not in (Status.DUE, Status.IN_PROGRESS):
+                continue
+            if now.date() - row.opens_on < after:
+                continue
+            yield {
+                "participant_id": person_id,
+                "kind": "questionnaire",
+                "priority": QUESTIONNAIRE_PRIORITY,
+                "since": datetime.combine(row.opens_on, datetime.min.time(), tzinfo=now.tzinfo),
+                "reason": _("%(when)s questionnaire not sent; it closes on %(date)s")
+                % {"when": row.time_point.label, "date": date_format(row.closes_on)},
+                "action_url": reverse("assessments:staff-scores", args=[person_id]),
+                "action_label": _("See the questionnaires"),
+            }

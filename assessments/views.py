@@ -1,0 +1,316 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import IntegrityError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.decorators import (
+    admin_required,
+    care_staff_required,
+    participant_required,
+    therapist_required,
+)
+from accounts.models import AccessLog, Role, User
+from assessments.access import get_participant_for_user
+from assessments.bodymap import body_views, region_groups
+from assessments.forms import PageForm
+from assessments.history import participant_history, score_history
+from assessments.instruments import Item, all_instruments
+from assessments.item_texts import resolve_texts, texts_file_status
+from assessments.labels import BODY_SIDE_LABELS, instrument_title
+from assessments.models import Questionnaire, RiskFlag, TimePoint
+from assessments.pages import Page, build_pages, first_unanswered, widget_for
+from assessments.schedules import ScheduledQuestionnaire, participant_schedule, scheduled
+from icbt.lib.http import AuthenticatedHttpRequest
+
+# -- participant pages ----------------------------------------------------------------------------
+
+
+def _scheduled_for(request: AuthenticatedHttpRequest, time_point_id: int) -> ScheduledQuestionnaire:
+    time_point = get_object_or_404(TimePoint.objects.visible_to(request.user), pk=time_point_id)
+    return scheduled(request.user, time_point)
+
+
+def _pages(row: ScheduledQuestionnaire) -> list[Page]:
+    return build_pages(row.time_point.instruments, settings.ASSESSMENTS_ITEMS_PER_PAGE)
+
+
+def _stored(row: ScheduledQuestionnaire) -> dict[str, dict[str, Any]]:
+    """Instrument -> stored answers (one query, none before the first page is saved)."""
+    if row.questionnaire is None:
+        return {}
+    return {r.instrument: r.answers for r in row.questionnaire.responses.all()}
+
+
+def _not_open(request: AuthenticatedHttpRequest, row: ScheduledQuestionnaire) -> HttpResponse:
+    if row.questionnaire is not None and row.questionnaire.is_submitted:
+        messages.info(request, _("You have already sent these answers."))
+    elif request.method == "POST":
+        messages.warning(
+            request, _("This questionnaire is not open, so your answers were not saved.")
+        )
+    return redirect("assessments:questionnaire", row.time_point.pk)
+
+
+@participant_required
+@require_GET
+def questionnaire_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return render(
+        request, "assessments/questionnaire_list.html", {"rows": participant_schedule(request.user)}
+    )
+
+
+@participant_required
+@require_GET
+def questionnaire_detail(request: AuthenticatedHttpRequest, time_point_id: int) -> HttpResponse:
+    """The questionnaire's front page: what it is, how far the participant got, where to go on."""
+    row = _scheduled_for(request, time_point_id)
+    pages = _pages(row)
+    stored = _stored(row)
+    resume = first_unanswered(pages, stored)
+    return render(
+        request,
+        "assessments/questionnaire_detail.html",
+        {
+            "row": row,
+            "page_count": len(pages),
+            "pages_done": sum(1 for page in pages if page.is_answered(stored)),
+            "resume": resume,
+            "titles": list(dict.fromkeys(instrument_title(page.instrument) for page in pages)),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item on a page, ready for the template."""
+
+    item: Item
+    field: Any
+    number: int
+    widget: str
+    stem: str
+
+
+@participant_required
+@require_http_methods(["GET", "POST"])
+def questionnaire_page(
+    request: AuthenticatedHttpRequest, time_point_id: int, number: int
+) -> HttpResponse:
+    row = _scheduled_for(request, time_point_id)
+    if not row.is_open:
+        return _not_open(request, row)
+    pages = _pages(row)
+    if not 1 <= number <= len(pages):
+        raise Http404
+    page = pages[number - 1]
+    stored = _stored(row)
+    texts = resolve_texts(page.instrument, get_language() or settings.LANGUAGE_CODE)
+    items = [texts.items[key] for key in page.keys]
+    form = PageForm(
+        request.POST if request.method == "POST" else None,
+        items=items,
+        stored=stored.get(page.instrument),
+    )
+    if request.method == "POST" and form.is_valid():
+        questionnaire = row.questionnaire or _start(request.user, row.time_point)
+        questionnaire.save_answers(page.instrument, form.answers(), language=texts.language)
+        go = request.POST.get("go", "next")
+        if go == "later":
+            messages.success(
+                request, _("Your answers are saved. You can continue where you left off later.")
+            )
+            return redirect("home")
+        if go == "previous" and number > 1:
+            return redirect("assessments:questionnaire-page", row.time_point.pk, number - 1)
+        if go == "next" and number < len(pages):
+            return redirect("assessments:questionnaire-page", row.time_point.pk, number + 1)
+        return redirect("assessments:questionnaire-review", row.time_point.pk)
+    entries = []
+    previous_stem = ""
+    for offset, item in enumerate(items):
+        entries.append(
+            Entry(
+                item=item,
+                field=None if form.is_bodymap else form[item.key],
+                number=page.first_item_number + offset,
+                widget=widget_for(item),
+                stem=item.stem if item.stem and item.stem != previous_stem else "",
+            )
+        )
+        previous_stem = item.stem
+    context: dict[str, Any] = {
+        "row": row,
+        "page": page,
+        "page_count": len(pages),
+        "title": instrument_title(page.instrument),
+        "form": form,
+        "entries": entries,
+        "texts": texts,
+    }
+    if form.is_bodymap:
+        selected = (
+            set(request.POST.getlist("regions"))
+            if form.is_bound
+            else {key for key, value in (stored.get(page.instrument) or {}).items() if value}
+        )
+        context["groups"] = [
+            (BODY_SIDE_LABELS[group.side], group) for group in region_groups(texts.items, selected)
+        ]
+        context["views"] = body_views()
+        context["selected"] = selected
+        context["region_labels"] = {key: item.label for key, item in texts.items.items()}
+    return render(request, "assessments/questionnaire_page.html", context)
+
+
+def _start(participant: User, time_point: TimePoint) -> Questionnaire:
+    try:
+        questionnaire, _created = Questionnaire.objects.get_or_create(
+            participant=participant, time_point=time_point
+        )
+    except IntegrityError:
+        # Two tabs saving their first page at the same moment: the other one created it.
+        questionnaire = Questionnaire.objects.get(participant=participant, time_point=time_point)
+    return questionnaire
+
+
+@participant_required
+@require_http_methods(["GET", "POST"])
+def questionnaire_review(request: AuthenticatedHttpRequest, time_point_id: int) -> HttpResponse:
+    """The last step: which pages still have blanks, and the button that sends the answers."""
+    row = _scheduled_for(request, time_point_id)
+    if not row.is_open:
+        return _not_open(request, row)
+    pages = _pages(row)
+    stored = _stored(row)
+    missing = [page for page in pages if not page.is_answered(stored)]
+    if request.method == "POST":
+        if missing or row.questionnaire is None:
+            messages.warning(request, _("Some pages have not been answered yet."))
+            return redirect("assessments:questionnaire-review", row.time_point.pk)
+        row.questionnaire.submit()
+        messages.success(request, _("Thank you. Your answers have been sent."))
+        return redirect("assessments:questionnaire", row.time_point.pk)
+    blanks = [
+        (page, instrument_title(page.instrument), page.unanswered_count(stored))
+        for page in pages
+        if page.is_answered(stored) and page.unanswered_count(stored) and not page.is_bodymap
+    ]
+    return render(
+        request,
+        "assessments/questionnaire_review.html",
+        {
+            "row": row,
+            "page_count": len(pages),
+            "missing": [(page, instrument_title(page.instrument)) for page in missing],
+            "blanks": blanks,
+        },
+    )
+
+
+@participant_required
+@require_GET
+def my_results(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return render(
+        request, "assessments/my_results.html", {"histories": participant_history(request.user)}
+    )
+
+
+# -- staff pages ----------------------------------------------------------------------------------
+
+
+def _care_role(user: User) -> Role:
+    return Role.THERAPIST if user.is_therapist else Role.PHYSIOTHERAPIST
+
+
+@care_staff_required
+@require_GET
+def staff_scores(request: AuthenticatedHttpRequest, participant_id: int) -> HttpResponse:
+    """All scores of one participant with their history, risk flags and questionnaire status."""
+    participant = get_participant_for_user(request.user, participant_id)
+    AccessLog.record(
+        actor=request.user,
+        role=_care_role(request.user),
+        subject=participant,
+        action="questionnaire scores viewed",
+    )
+    flags = list(
+        RiskFlag.objects.filter(participant=participant)
+        .select_related("resolved_by", "questionnaire__time_point")
+        .order_by("resolved_at", "-raised_at", "pk")
+    )
+    return render(
+        request,
+        "assessments/staff_scores.html",
+        {
+            "participant": participant,
+            "histories": score_history(participant),
+            "flags": flags,
+            "schedule": participant_schedule(participant),
+        },
+    )
+
+
+@therapist_required
+@require_POST
+def flag_handle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    flag = get_object_or_404(
+        RiskFlag.objects.for_staff(request.user).select_related("questionnaire__time_point"), pk=pk
+    )
+    if flag.resolve(by=request.user):
+        AccessLog.record(
+            actor=request.user,
+            role=Role.THERAPIST,
+            subject=flag.participant,
+            action="risk flag handled",
+            detail=f"flag {flag.pk}",
+        )
+    else:
+        flag.refresh_from_db()
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "assessments/staff_scores.html#flag", {"flag": flag})
+    messages.success(request, _("The flag is marked as handled."))
+    return redirect("assessments:staff-scores", flag.participant_id)
+
+
+@admin_required
+@require_GET
+def texts_status(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Which instruments have the clinic's item texts installed, per language."""
+    status = texts_file_status()
+    texts = status.texts
+    languages = [(code, name) for code, name in settings.LANGUAGES]
+    rows = []
+    for instrument in all_instruments():
+        cells = []
+        for lang, _name in languages:
+            supplied = texts.get(instrument.code, lang) if texts is not None else None
+            if supplied is not None:
+                missing = len(supplied.missing_items(instrument))
+                total = len(instrument.items)
+                cells.append(
+                    {
+                        "state": "complete" if not missing else "partial",
+                        "done": total - missing,
+                        "total": total,
+                        "licence": supplied.licence,
+                    }
+                )
+            elif not instrument.placeholder_labels:
+                cells.append({"state": "built-in"})
+            else:
+                cells.append({"state": "missing"})
+        rows.append({"instrument": instrument, "cells": cells})
+    return render(
+        request,
+        "assessments/texts_status.html",
+        {"status": status, "languages": languages, "rows": rows},
+    )

@@ -1,0 +1,86 @@
+"""Who may see the programme, and the lookups every participant view goes through (each
+answers 404 for anything that is not the participant's to see)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.http import Http404
+
+from modules.models import Enrolment, Module, ModuleProgress, Step
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+_CACHE_ATTR = "_modules_enrolment"
+_MISSING = object()
+
+
+def _enrolment_of(user: User) -> Enrolment | None:
+    # Remembered on the user object for the rest of the request: the nav and the view both ask.
+    cached = getattr(user, _CACHE_ATTR, _MISSING)
+    if cached is _MISSING:
+        cached = Enrolment.objects.filter(participant_id=user.pk).first()
+        setattr(user, _CACHE_ATTR, cached)
+    return cached  # type: ignore[return-value]
+
+
+def programme_enabled_for(user: User) -> bool:
+    """The single switch for the programme: False hides every module page, link and hint.
+
+    True for every participant unless their enrolment says otherwise (a study arm without the
+    iCBT programme sets `has_programme=False`)."""
+    if not user.is_authenticated or not user.is_participant:
+        return False
+    enrolment = _enrolment_of(user)
+    return enrolment is None or enrolment.has_programme
+
+
+def get_enrolment_for_user(user: User) -> Enrolment:
+    """The participant's enrolment, created on their first visit; 404 without the programme."""
+    if not programme_enabled_for(user):
+        raise Http404
+    enrolment = _enrolment_of(user)
+    if enrolment is None:
+        enrolment = Enrolment.enrol(user)
+        setattr(user, _CACHE_ATTR, enrolment)
+    return enrolment
+
+
+@dataclass
+class ParticipantProgramme:
+    """A participant's programme as one request sees it, with due modules opened."""
+
+    enrolment: Enrolment
+    modules: list[Module]
+    rows: dict[int, ModuleProgress] = field(default_factory=dict)
+
+    def row_for(self, module: Module) -> ModuleProgress | None:
+        return self.rows.get(module.pk)
+
+
+def programme_for(user: User) -> ParticipantProgramme:
+    """Enrol if needed, open what the rule says is due, and return the programme (3 queries)."""
+    enrolment = get_enrolment_for_user(user)
+    modules = list(Module.objects.active())
+    rows = enrolment.open_due_modules(modules=modules)
+    return ParticipantProgramme(enrolment, modules, {row.module_id: row for row in rows})
+
+
+def get_module_for_user(user: User, number: int) -> Module:
+    try:
+        return Module.objects.visible_to(user).get(number=number)
+    except Module.DoesNotExist:
+        raise Http404 from None
+
+
+def get_step_for_user(user: User, number: int, slug: str) -> Step:
+    try:
+        return (
+            Step.objects.visible_to(user)
+            .select_related("module")
+            .get(module__number=number, slug=slug)
+        )
+    except Step.DoesNotExist:
+        raise Http404 from None

@@ -1,0 +1,223 @@
+"""What the step page shows, gathered once for the participant's page and the staff preview,
+which share one template."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.urls import reverse
+
+from modules.charts import DiaryChart, diary_chart
+from modules.exercises import ExerciseForm, FieldView, Shown, describe
+from modules.models import (
+    Answer,
+    DiaryEntry,
+    HomeworkStatus,
+    HomeworkSubmission,
+    Module,
+    Step,
+    StepProgress,
+)
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+# The chart and the table show the latest entries; the workbook shows all of them.
+DIARY_ENTRIES_SHOWN = 60
+# Entries shown in full; older ones are behind a "show" toggle, to keep the page short.
+ENTRIES_OPEN = 3
+
+
+@dataclass
+class StepLink:
+    step: Step
+    url: str
+    done: bool
+    current: bool
+
+
+@dataclass
+class DiaryView:
+    form: ExerciseForm
+    token: uuid.UUID
+    entries: list[DiaryEntry]
+    rows: list[tuple[DiaryEntry, list[Shown]]]
+    chart: DiaryChart | None
+    url: str
+
+    @property
+    def latest_rows(self) -> list[tuple[DiaryEntry, list[Shown]]]:
+        return self.rows[:ENTRIES_OPEN]
+
+    @property
+    def earlier_rows(self) -> list[tuple[DiaryEntry, list[Shown]]]:
+        return self.rows[ENTRIES_OPEN:]
+
+
+@dataclass
+class StepPage:
+    module: Module
+    step: Step
+    steps: list[StepLink]
+    index: int
+    preview: bool = False
+    language: str = ""
+    previous_url: str = ""
+    next_url: str = ""
+    continue_url: str = ""
+    save_url: str = ""
+    submit_url: str = ""
+    form: ExerciseForm | None = None
+    revision: int = 0
+    answer: Answer | None = None
+    diary: DiaryView | None = None
+    homework: HomeworkSubmission | None = None
+    conflict: list[Shown] = field(default_factory=list)
+    conflict_post: list[tuple[str, str]] = field(default_factory=list)
+    step_progress: StepProgress | None = None
+
+    @property
+    def total(self) -> int:
+        return len(self.steps)
+
+    @property
+    def is_last(self) -> bool:
+        return self.index == self.total
+
+    @property
+    def fields(self) -> list[FieldView]:
+        return self.form.layout() if self.form is not None else []
+
+    @property
+    def homework_locked(self) -> bool:
+        return self.homework is not None and self.homework.is_locked
+
+    @property
+    def read_only(self) -> bool:
+        return self.preview or (self.step.is_homework and self.homework_locked)
+
+    @property
+    def homework_returned(self) -> bool:
+        return self.homework is not None and self.homework.status == HomeworkStatus.RETURNED
+
+    @property
+    def dom_id(self) -> str:
+        return f"exercise-{self.step.pk}"
+
+
+def step_url(step: Step, number: int | None, *, preview: bool = False, language: str = "") -> str:
+    if preview:
+        url = reverse("modules:preview-step", args=[number, step.slug])
+        return f"{url}?lang={language}" if language else url
+    return reverse("modules:step-detail", args=[number, step.slug])
+
+
+def build_step_page(
+    step: Step,
+    participant: User | None,
+    *,
+    form_data: Any = None,
+    diary_data: Any = None,
+    language: str = "",
+    navigation: bool = True,
+) -> StepPage:
+    """Everything the step template needs. `participant` is None for the staff preview.
+    Fixed cost: the module's steps and the step progress (skipped with navigation=False, for
+    the parts that autosave re-renders), the answer or the diary entries, and the homework
+    state on a homework step."""
+    module = step.module
+    preview = participant is None
+    steps = (
+        list(Step.objects.active().filter(module=module).order_by("position"))
+        if navigation
+        else [step]
+    )
+    progress: dict[int, StepProgress] = {}
+    if participant is not None and navigation:
+        progress = {
+            p.step_id: p
+            for p in StepProgress.objects.filter(participant=participant, step__in=steps)
+        }
+    done = {step_id for step_id, p in progress.items() if p.completed_at is not None}
+    links = [
+        StepLink(
+            s,
+            step_url(s, module.number, preview=preview, language=language),
+            s.pk in done,
+            s.pk == step.pk,
+        )
+        for s in steps
+    ]
+    index = next(i for i, link in enumerate(links, start=1) if link.current)
+    page = StepPage(
+        module=module, step=step, steps=links, index=index, preview=preview, language=language
+    )
+    page.step_progress = progress.get(step.pk)
+    page.previous_url = links[index - 2].url if index > 1 else ""
+    page.next_url = links[index].url if index < len(links) else ""
+    if not preview:
+        args = [module.number, step.slug]
+        page.continue_url = reverse("modules:step-complete", args=args)
+        page.save_url = reverse("modules:answer-save", args=args)
+        page.submit_url = reverse("modules:homework-submit", args=[module.number])
+    if participant is not None and step.is_homework:
+        page.homework = (
+            HomeworkSubmission.objects.filter(participant=participant, module=module)
+            .order_by("-submitted_at")
+            .first()
+        )
+    spec = step.exercise
+    if spec is None:
+        return page
+    if step.is_diary:
+        page.diary = build_diary(step, participant, spec, data=diary_data, preview=preview)
+    else:
+        if participant is not None:
+            page.answer = Answer.objects.filter(participant=participant, step=step).first()
+        page.revision = page.answer.revision if page.answer else 0
+        page.form = ExerciseForm(spec, form_data, answer=page.answer.data if page.answer else None)
+    return page
+
+
+def build_diary(
+    step: Step, participant: User | None, spec: dict[str, Any], *, data: Any, preview: bool
+) -> DiaryView:
+    entries: list[DiaryEntry] = []
+    if participant is not None:
+        entries = list(
+            DiaryEntry.objects.filter(participant=participant, step=step).order_by(
+                "-entry_date", "-created_at"
+            )[:DIARY_ENTRIES_SHOWN]
+        )
+        entries.reverse()
+    token = uuid.uuid4()
+    if data is not None:
+        # A malformed token keeps a fresh one; the view refuses the post anyway.
+        with contextlib.suppress(ValueError):
+            token = uuid.UUID(str(data.get("entry_token", "")))
+    url = (
+        "" if preview else reverse("modules:diary-entry-add", args=[step.module.number, step.slug])
+    )
+    chart_key = spec.get("chart", "")
+    return DiaryView(
+        form=ExerciseForm(spec, data),
+        token=token,
+        entries=entries,
+        rows=[(entry, _describe_entry(spec, entry)) for entry in reversed(entries)],
+        chart=diary_chart(spec, entries, chart_key) if chart_key else None,
+        url=url,
+    )
+
+
+def _describe_entry(spec: dict[str, Any], entry: DiaryEntry) -> list[Shown]:
+    """An entry's fields, without a date field that only repeats the entry's own date."""
+    same_date = {
+        f["key"]
+        for f in spec["fields"]
+        if f["type"] == "date" and entry.data.get(f["key"]) == entry.entry_date.isoformat()
+    }
+    trimmed = {**spec, "fields": [f for f in spec["fields"] if f["key"] not in same_date]}
+    return describe(trimmed, entry.data)

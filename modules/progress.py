@@ -1,0 +1,306 @@
+"""Where a participant stands: the status of every module, what to do next, and the records
+a step visit leaves behind. Every function here costs a fixed number of queries, whatever
+the participant's history."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from modules.access import ParticipantProgramme, programme_enabled_for, programme_for
+from modules.loader import MODULE_COUNT
+from modules.models import (
+    HomeworkStatus,
+    HomeworkSubmission,
+    Module,
+    ModuleProgress,
+    Step,
+    StepProgress,
+    StepVisit,
+    min_days_between_modules,
+)
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+class ModuleStatus(models.TextChoices):
+    LOCKED = "locked", _("Not open yet")
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUBMITTED = "submitted", _("Homework sent")
+    REVIEWED = "reviewed", _("Feedback received")
+    DONE = "done", _("Done")
+
+
+@dataclass
+class ModuleState:
+    module: Module
+    row: ModuleProgress | None
+    steps_total: int
+    steps_done: int
+    homework: HomeworkSubmission | None
+    # For the next module to open: when, if the date is known, and what it waits for.
+    opens_at: datetime | None = None
+    waits_for_previous: bool = False
+    waits_for_therapist: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        return self.row is not None and self.row.opened_at is not None
+
+    @property
+    def is_completed(self) -> bool:
+        return self.row is not None and self.row.completed_at is not None
+
+    @property
+    def all_steps_done(self) -> bool:
+        return self.steps_total > 0 and self.steps_done >= self.steps_total
+
+    @property
+    def status(self) -> ModuleStatus:
+        if not self.is_open:
+            return ModuleStatus.LOCKED
+        homework = self.homework.status if self.homework else None
+        if homework == HomeworkStatus.REVIEWED:
+            return ModuleStatus.DONE if self.all_steps_done else ModuleStatus.REVIEWED
+        if homework == HomeworkStatus.SUBMITTED:
+            return ModuleStatus.SUBMITTED
+        started = self.steps_done > 0 or (
+            self.row is not None and self.row.first_visited_at is not None
+        )
+        return ModuleStatus.IN_PROGRESS if started else ModuleStatus.OPEN
+
+    @property
+    def status_label(self) -> str:
+        return str(self.status.label)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.steps_done / self.steps_total) if self.steps_total else 0
+
+    @property
+    def homework_returned(self) -> bool:
+        return self.homework is not None and self.homework.status == HomeworkStatus.RETURNED
+
+
+def module_states(programme: ParticipantProgramme) -> list[ModuleState]:
+    """Every module with its status and progress (three queries)."""
+    participant_id = programme.enrolment.participant_id
+    totals = dict(
+        Step.objects.active()
+        .filter(module__in=programme.modules)
+        .values_list("module_id")
+        .annotate(n=models.Count("id"))
+        .values_list("module_id", "n")
+    )
+    done = dict(
+        StepProgress.objects.filter(
+            participant_id=participant_id, completed_at__isnull=False, step__retired_at__isnull=True
+        )
+        .values_list("step__module_id")
+        .annotate(n=models.Count("id"))
+        .values_list("step__module_id", "n")
+    )
+    latest: dict[int, HomeworkSubmission] = {}
+    for submission in HomeworkSubmission.objects.filter(participant_id=participant_id).order_by(
+        "-submitted_at"
+    ):
+        latest.setdefault(submission.module_id, submission)
+    states = [
+        ModuleState(
+            module=module,
+            row=programme.row_for(module),
+            steps_total=totals.get(module.pk, 0),
+            steps_done=done.get(module.pk, 0),
+            homework=latest.get(module.pk),
+        )
+        for module in programme.modules
+    ]
+    _explain_next_opening(states)
+    return states
+
+
+def _explain_next_opening(states: list[ModuleState]) -> None:
+    """Tell the first locked module when and why it will open (the rule is in Enrolment)."""
+    gap = timedelta(days=min_days_between_modules())
+    for index, state in enumerate(states):
+        if state.is_open:
+            continue
+        if state.row is not None and state.row.is_held:
+            state.waits_for_therapist = True
+        elif index > 0 and states[index - 1].is_open:
+            previous = states[index - 1].row
+            assert previous is not None and previous.opened_at is not None
+            earliest = previous.opened_at + gap
+            if previous.completed_at is None:
+                state.waits_for_previous = True
+                state.opens_at = earliest
+            else:
+                state.opens_at = max(earliest, previous.completed_at)
+        return
+
+
+@dataclass
+class NextAction:
+    kind: str
+    label: str
+    url: str
+
+
+@dataclass
+class ProgrammeSummary:
+    """What the participant's home page shows about the programme."""
+
+    modules_done: int
+    total: int
+    states: list[ModuleState]
+    current: ModuleState | None
+    next_step: Step | None
+    next_action: NextAction | None
+    next_opening: ModuleState | None
+    unread_feedback: int
+
+    @property
+    def percent_done(self) -> int:
+        return round(100 * self.modules_done / self.total) if self.total else 0
+
+
+def participant_summary(user: User) -> ProgrammeSummary | None:
+    """The programme panel of the participant's home page, or None when the participant's arm has
+    no programme. Fixed cost: nine queries at most, whatever the history."""
+    if not programme_enabled_for(user):
+        return None
+    programme = programme_for(user)
+    states = module_states(programme)
+    opened = [s for s in states if s.is_open]
+    current = next((s for s in opened if not s.is_completed), opened[-1] if opened else None)
+    next_step = None
+    if current is not None:
+        next_step = first_unfinished_step(user, current.module)
+    unread = list(
+        HomeworkSubmission.objects.filter(participant=user)
+        .feedback_unread()
+        .select_related("module")[:1]
+    )
+    unread_count = (
+        HomeworkSubmission.objects.filter(participant=user).feedback_unread().count()
+        if unread
+        else 0
+    )
+    next_opening = next((s for s in states if not s.is_open), None)
+    return ProgrammeSummary(
+        modules_done=sum(1 for s in states if s.is_completed),
+        total=len(states) or MODULE_COUNT,
+        states=states,
+        current=current,
+        next_step=next_step,
+        next_action=_next_action(current, next_step, unread[0] if unread else None),
+        next_opening=next_opening,
+        unread_feedback=unread_count,
+    )
+
+
+def first_unfinished_step(user: User, module: Module) -> Step | None:
+    steps = list(Step.objects.active().filter(module=module).order_by("position"))
+    done = set(
+        StepProgress.objects.filter(
+            participant=user, step__in=steps, completed_at__isnull=False
+        ).values_list("step_id", flat=True)
+    )
+    return next((step for step in steps if step.pk not in done), None)
+
+
+def _next_action(
+    current: ModuleState | None, next_step: Step | None, feedback: HomeworkSubmission | None
+) -> NextAction | None:
+    if feedback is not None:
+        return NextAction(
+            "feedback",
+            str(
+                _("Read your therapist's feedback on module %(number)s")
+                % {"number": feedback.module.number}
+            ),
+            reverse("modules:module-detail", args=[feedback.module.number]),
+        )
+    if current is None or current.is_completed:
+        return None
+    number = current.module.number
+    if next_step is not None:
+        label = (
+            _("Start module %(number)s")
+            if current.steps_done == 0
+            else _("Continue module %(number)s")
+        )
+        return NextAction(
+            "step",
+            str(label % {"number": number}),
+            reverse("modules:step-detail", args=[number, next_step.slug]),
+        )
+    if current.homework is None or current.homework_returned:
+        return NextAction(
+            "homework",
+            str(
+                _("Send your homework for module %(number)s to your therapist") % {"number": number}
+            ),
+            reverse("modules:homework-submit", args=[number]),
+        )
+    return None
+
+
+# --- What a step visit records ---------------------------------------------------------------
+
+
+def record_step_visit(
+    participant: User, step: Step, row: ModuleProgress | None, step_progress: StepProgress | None
+) -> StepVisit:
+    """Close the participant's previous visit, start one here, and note the first opening of
+    the step and of the module."""
+    now = timezone.now()
+    StepVisit.objects.close_open(participant, now)
+    visit = StepVisit.objects.create(
+        participant=participant, step=step, started_at=now, last_active_at=now
+    )
+    if step_progress is None:
+        StepProgress.objects.get_or_create(
+            participant=participant, step=step, defaults={"first_opened_at": now}
+        )
+    if row is not None and row.first_visited_at is None:
+        ModuleProgress.objects.filter(pk=row.pk, first_visited_at__isnull=True).update(
+            first_visited_at=now
+        )
+    return visit
+
+
+def note_activity(participant: User, step: Step) -> None:
+    """Saving an answer shows the participant is still at work on this step."""
+    StepVisit.objects.filter(participant=participant, step=step, ended_at__isnull=True).update(
+        last_active_at=timezone.now()
+    )
+
+
+def complete_step(participant: User, step: Step, row: ModuleProgress) -> None:
+    now = timezone.now()
+    progress, created = StepProgress.objects.get_or_create(
+        participant=participant, step=step, defaults={"first_opened_at": now, "completed_at": now}
+    )
+    if not created and progress.completed_at is None:
+        StepProgress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(
+            completed_at=now
+        )
+    row.check_completion()
+
+
+def time_spent_by_module(participant: User) -> dict[int, int]:
+    """Seconds spent per module id, from step visits capped at VISIT_CAP (one query)."""
+    seconds: dict[int, int] = defaultdict(int)
+    for visit in StepVisit.objects.filter(participant=participant).select_related("step"):
+        seconds[visit.step.module_id] += visit.seconds
+    return dict(seconds)

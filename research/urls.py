@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from research import views
+
+app_name = "research"
+
+urlpatterns = [
+    path("research/", views.studies, name="studies"),
+    path("research/new/", views.study_create, name="study-create"),
+    path("research/<int:pk>/", views.study_detail, name="study-detail"),
+    path("research/<int:pk>/edit/", views.study_edit, name="study-edit"),
+    path("research/<int:pk>/criteria/", views.criteria, name="criteria"),
+    path("research/<int:pk>/close/", views.study_close, name="study-close"),
+    path("research/<int:pk>/participants/", views.participants, name="participants"),
+    path("research/<int:pk>/participants/add/", views.participant_add, name="participant-add"),
+    path("research/<int:pk>/flow/", views.flow, name="flow"),
+    path("research/<int:pk>/flow.svg", views.flow_svg, name="flow-svg"),
+    path("research/<int:pk>/flow.pdf", views.flow_pdf, name="flow-pdf"),
+    path("research/<int:pk>/export/", views.export_page, name="export"),
+    path("research/<int:pk>/export/outcomes.csv", views.export_csv, name="export-csv"),
+    path("research/<int:pk>/export/outcomes.xlsx", views.export_xlsx, name="export-xlsx"),
+    path("research/<int:pk>/export/codebook.csv", views.codebook, name="codebook"),
+    path("research/<int:pk>/audit/", views.audit_page, name="audit"),
+    path("research/<int:pk>/audit/sequence.csv", views.audit_csv, name="audit-csv"),
+    path("research/members/<int:pk>/", views.member_detail, name="member"),
+    path("research/members/<int:pk>/screen/", views.screen, name="screen"),
+    path("research/members/<int:pk>/randomise/", views.randomise, name="randomise"),
+    path("research/members/<int:pk>/withdraw/", views.member_withdraw, name="member-withdraw"),
+    path("study/", views.my_study, name="my-study"),
+    path("study/leave/", views.withdraw, name="withdraw"),
+]

@@ -1,0 +1,120 @@
+"""Pages and the autosave endpoint cost the same number of queries whatever a participant's
+history: measured for a participant at the start and one deep into the programme."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from modules.demo import seed_demo_progress
+from modules.models import Answer, AnswerRevision, DiaryEntry, Enrolment
+from tests.modules.helpers import post_data, step
+
+pytestmark = pytest.mark.django_db
+
+STEP_PAGE_BUDGET = 20
+AUTOSAVE_BUDGET = 18
+
+
+@pytest.fixture
+def beginner(enrolled):  # type: ignore[no-untyped-def]
+    """At module 1, with one answer."""
+    exercise = step(1, "starting-point")
+    Answer.objects.create(participant=enrolled, step=exercise, data={"reason": "Start"}, revision=1)
+    return enrolled, exercise
+
+
+@pytest.fixture
+def veteran(other_participant, programme, other_therapist):  # type: ignore[no-untyped-def]
+    """Three modules done, module 4 under way, and a long history of answers and entries."""
+    seed_demo_progress(other_participant, other_participant, reviewer=other_therapist)
+    Enrolment.objects.get(participant=other_participant)
+    diary = step(3, "stress-diary")
+    DiaryEntry.objects.bulk_create(
+        DiaryEntry(
+            participant=other_participant,
+            step=diary,
+            entry_date=date(2026, 1, 1) + timedelta(days=i),
+            data={"stress_level": i % 11},
+            client_token=uuid.uuid4(),
+        )
+        for i in range(80)
+    )
+    exercise = step(4, "energy-givers-and-takers")
+    answer = Answer.objects.get(participant=other_participant, step=exercise)
+    AnswerRevision.objects.bulk_create(
+        AnswerRevision(answer=answer, revision=100 + i, data={}, accepted=False) for i in range(50)
+    )
+    return other_participant, exercise
+
+
+def count(client, method: str, url: str, data: dict | None = None) -> int:  # type: ignore[type-arg]
+    with CaptureQueriesContext(connection) as queries:
+        response = (
+            getattr(client, method)(url, data or {}, HTTP_HX_REQUEST="true")
+            if method == "post"
+            else client.get(url)
+        )
+    assert response.status_code == 200, response.content[:500]
+    return len(queries)
+
+
+def measure_step_page(client, participant, exercise) -> int:  # type: ignore[no-untyped-def]
+    client.force_login(participant)
+    url = reverse("modules:step-detail", args=[exercise.module.number, exercise.slug])
+    client.get(url)  # the first visit records it; the measured one is a return visit
+    return count(client, "get", url)
+
+
+def measure_autosave(client, participant, exercise) -> int:  # type: ignore[no-untyped-def]
+    client.force_login(participant)
+    client.get(reverse("modules:step-detail", args=[exercise.module.number, exercise.slug]))
+    answer = Answer.objects.get(participant=participant, step=exercise)
+    url = reverse("modules:answer-save", args=[exercise.module.number, exercise.slug])
+    text_key = next(
+        f["key"] for f in exercise.exercise["fields"] if f["type"] in ("short_text", "long_text")
+    )
+    data = post_data(exercise.exercise, {**answer.data, text_key: "Ny text"}, answer.revision)
+    return count(client, "post", url, data)
+
+
+def test_the_step_page_costs_the_same_for_a_beginner_and_a_veteran(client, beginner, veteran):
+    small = measure_step_page(client, *beginner)
+    large = measure_step_page(client, *veteran)
+    assert small == large, (small, large)
+    assert large <= STEP_PAGE_BUDGET
+
+
+def test_autosave_costs_the_same_for_a_beginner_and_a_veteran(client, beginner, veteran):
+    small = measure_autosave(client, *beginner)
+    large = measure_autosave(client, *veteran)
+    assert small == large, (small, large)
+    assert large <= AUTOSAVE_BUDGET
+
+
+def test_the_diary_page_does_not_grow_with_its_entries(
+    client, veteran, django_assert_max_num_queries
+):
+    participant, _exercise = veteran
+    client.force_login(participant)
+    url = reverse("modules:step-detail", args=[3, "stress-diary"])
+    client.get(url)
+    with django_assert_max_num_queries(STEP_PAGE_BUDGET):
+        client.get(url)
+
+
+@pytest.mark.parametrize("name", ["modules:overview", "modules:workbook", "home"])
+def test_programme_pages_cost_the_same_for_a_beginner_and_a_veteran(
+    client, beginner, veteran, name
+):
+    counts = []
+    for participant, _exercise in (beginner, veteran):
+        client.force_login(participant)
+        client.get(reverse(name))
+        counts.append(count(client, "get", reverse(name)))
+    assert counts[0] == counts[1], counts

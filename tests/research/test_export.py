@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.http import StreamingHttpResponse
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import AccessLog
+from research.export import Export, Variable
+from tests.research.builders import new_ready_member, submit_time_point
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    assert isinstance(response, StreamingHttpResponse)
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@pytest.fixture
+def randomised(member, admin_user, participant):  # type: ignore[no-untyped-def]
+    member.randomise(by=admin_user)
+    submit_time_point(participant, "6m", pain=40)
+    return member
+
+
+def test_one_row_per_participant_and_time_point_with_scores_and_change(
+    client, admin_user, randomised, other_member
+) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(admin_user)
+    rows = _rows(client.get(reverse("research:export-csv", args=[randomised.study_id])))
+    time_points = [tp.key for tp in randomised.study.time_points()]
+    assert len(rows) == 2 * len(time_points)
+    mine = {
+        row["time_point"]: row for row in rows if row["study_id"] == randomised.participant.study_id
+    }
+    assert (
+        mine["baseline"]["pain_vas_pain"] == "60.0"
+        and mine["baseline"]["pain_vas_pain_change"] == ""
+    )
+    assert mine["6m"]["pain_vas_pain"] == "40.0" and mine["6m"]["pain_vas_pain_change"] == "-20.0"
+    assert mine["6m"]["completed"] == "1" and mine["6m"]["days_from_randomisation"] == "0"
+    assert mine["baseline"]["arm"] == randomised.arm.code
+    assert mine["6m"]["site"] == randomised.site.code and mine["6m"]["randomised"] == "1"
+    assert mine["6m"]["pain_locations_widespread"] == "1.0"
+    theirs = [row for row in rows if row["study_id"] == other_member.participant.study_id]
+    assert all(row["arm"] == "" and row["completed"] == "0" for row in theirs)
+
+
+def test_the_export_carries_study_ids_only(client, admin_user, randomised, participant) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(admin_user)
+    for name in ("research:export-csv", "research:codebook"):
+        response = client.get(reverse(name, args=[randomised.study_id]))
+        body = b"".join(response.streaming_content).decode()
+        assert participant.email not in body and participant.first_name not in body
+    header = _rows(client.get(reverse("research:export-csv", args=[randomised.study_id])))[0].keys()
+    assert not {"email", "name", "first_name", "last_name"} & set(header)
+
+
+def test_every_export_is_logged(client, admin_user, randomised) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(admin_user)
+    for name in ("research:export-csv", "research:export-xlsx", "research:codebook"):
+        response = client.get(reverse(name, args=[randomised.study_id]))
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+    logged = AccessLog.objects.filter(action="export", actor=admin_user)
+    assert logged.count() == 3
+    assert all(entry.subject is None for entry in logged)
+
+
+def test_the_xlsx_has_data_and_codebook_sheets(client, admin_user, randomised) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+
+    client.force_login(admin_user)
+    response = client.get(reverse("research:export-xlsx", args=[randomised.study_id]))
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    assert workbook.sheetnames == ["data", "codebook"]
+    data = list(workbook["data"].values)
+    codebook = list(workbook["codebook"].values)
+    assert data[0][:2] == ("study_id", "time_point")
+    assert codebook[0] == ("variable", "label", "type", "unit", "allowed values")
+    assert {row[0] for row in codebook[1:]} == set(data[0])
+
+
+def test_the_codebook_describes_every_column(client, admin_user, randomised) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(admin_user)
+    header = list(_rows(client.get(reverse("research:export-csv", args=[randomised.study_id])))[0])
+    codebook = _rows(client.get(reverse("research:codebook", args=[randomised.study_id])))
+    assert [row["variable"] for row in codebook] == header
+    arm = next(row for row in codebook if row["variable"] == "arm")
+    assert "icbt" in arm["allowed values"]
+    score = next(row for row in codebook if row["variable"] == "hads_depression")
+    assert score["type"] == "number" and score["allowed values"] == "0 to 21"
+
+
+def test_columns_come_from_the_configured_providers(
+    client, admin_user, randomised, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.RESEARCH_EXPORT_COLUMN_PROVIDERS = ["tests.research.test_export.ShoeSize"]
+    client.force_login(admin_user)
+    rows = _rows(client.get(reverse("research:export-csv", args=[randomised.study_id])))
+    assert list(rows[0]) == ["study_id", "time_point", "shoe_size"]
+    assert {row["shoe_size"] for row in rows} == {"42"}
+
+
+class ShoeSize:
+    def variables(self, context):  # type: ignore[no-untyped-def]
+        return [Variable("shoe_size", "Shoe size", "integer", unit="EU")]
+
+    def load(self, context, members):  # type: ignore[no-untyped-def]
+        return lambda member, time_point: {"shoe_size": 42}
+
+
+def test_the_export_reads_a_fixed_number_of_queries_per_chunk(
+    study, site, admin_user, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.RESEARCH_EXPORT_CHUNK_SIZE = 100
+    for i in range(2):
+        new_ready_member(study, site, admin_user, f"x{i}@test.example").randomise(by=admin_user)
+    with CaptureQueriesContext(connection) as small:
+        small_rows = list(Export.for_study(study).rows())
+    for i in range(2, 8):
+        new_ready_member(study, site, admin_user, f"x{i}@test.example").randomise(by=admin_user)
+    with CaptureQueriesContext(connection) as large:
+        large_rows = list(Export.for_study(study).rows())
+    assert len(large_rows) == 4 * len(small_rows)
+    assert len(small) == len(large)
+    print(f"export: {len(large)} queries for one chunk")
+
+
+def test_adherence_columns_follow_therapists_adherence(client, admin_user, randomised) -> None:  # type: ignore[no-untyped-def]
+    from research import adapters
+
+    client.force_login(admin_user)
+    header = list(_rows(client.get(reverse("research:export-csv", args=[randomised.study_id])))[0])
+    measures = [f"adherence_{name}" for name, *_rest in adapters.adherence_measures()]
+    assert measures and all(column in header for column in measures)
+
+
+def test_the_export_page_lists_the_codebook(client, admin_user, randomised) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(admin_user)
+    page = client.get(reverse("research:export", args=[randomised.study_id])).content.decode()
+    assert "pain_vas_pain_change" in page
+    assert not AccessLog.objects.filter(action="export").exists()  # looking is not exporting

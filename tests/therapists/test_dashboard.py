@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AccessLog, User
+from tests.therapists.conftest import make_caseload, submit_homework
+from therapists import triage
+from therapists.models import PageView, Thread
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def built_in_sources_only(settings: Any) -> Any:
+    """Leave out the sources configured from assessments (overdue questionnaires would join
+    the queue for everyone who joined weeks ago)."""
+    settings.THERAPISTS_TRIAGE_SOURCES = []
+    triage._configured_sources.cache_clear()
+    yield
+    triage._configured_sources.cache_clear()
+
+
+# Measured. The page's own: one per built-in triage source (homework, unread messages,
+# inactivity; the caseload is a subquery of each), the configured sources from assessments (risk
+# flags 1, overdue questionnaires 3), the participants of the shown page (1), the access-log row
+# (1), the page view (find the open one, settle it, insert: 3). The rest is per request for
+# any signed-in page: session, user, allauth's user-session tracking (5 with savepoints), the
+# second-factor check in the middleware and the decorator (2).
+DASHBOARD_QUERIES = 21
+
+
+def test_homework_waiting_comes_first_with_its_waiting_time_and_a_link_to_review(
+    client: Any,
+    therapist: User,
+    participant: User,
+    homework: Any,
+    site: Any,
+    built_in_sources_only: Any,
+) -> None:
+    from tests.factories import make_participant
+
+    chatty = make_participant(site, "chatty@test.example", therapist=therapist)
+    Thread.between(participant=chatty, staff=therapist).post(sender=chatty, body="Hi there")
+    sleepy = make_participant(site, "sleepy@test.example", therapist=therapist)
+    User.objects.filter(pk=sleepy.pk).update(date_joined=timezone.now() - timedelta(days=20))
+
+    client.force_login(therapist)
+    response = client.get(reverse("therapists:dashboard"))
+
+    rows = response.context["rows"]
+    assert [row.item.kind for row in rows] == ["homework", "message", "inactive"]
+    assert [row.participant for row in rows] == [participant, chatty, sleepy]
+    html = response.content.decode()
+    assert reverse("therapists:review", args=[participant.pk, homework.pk]) in html
+    assert reverse("therapists:messages", args=[chatty.pk]) in html
+    assert "Homework for module 1" in html and "1 unread message" in html
+    assert "No activity for 20 days" in html
+
+
+def test_the_oldest_homework_waits_at_the_top(
+    client: Any, therapist: User, participant: User, programme: Any, site: Any
+) -> None:
+    from tests.factories import make_participant
+
+    late = make_participant(site, "late@test.example", therapist=therapist)
+    early_submission = submit_homework(late, programme[0])
+    submit_homework(participant, programme[0])
+    type(early_submission).objects.filter(pk=early_submission.pk).update(
+        submitted_at=timezone.now() - timedelta(days=3)
+    )
+    items = triage.collect(therapist, now=timezone.now())
+    assert [item.participant_id for item in items if item.kind == "homework"] == [
+        late.pk,
+        participant.pk,
+    ]
+
+
+def test_the_queue_holds_only_the_therapists_own_caseload(
+    client: Any, therapist: User, other_participant: User, other_homework: Any
+) -> None:
+    client.force_login(therapist)
+    response = client.get(reverse("therapists:dashboard"))
+    assert response.context["total"] == 0
+    assert other_participant.display_name not in response.content.decode()
+
+
+def test_unread_messages_leave_the_queue_once_read(
+    client: Any, therapist: User, participant: User, built_in_sources_only: Any
+) -> None:
+    Thread.between(participant=participant, staff=therapist).post(sender=participant, body="Hi")
+    client.force_login(therapist)
+    assert [i.kind for i in triage.collect(therapist, now=timezone.now())] == ["message"]
+    client.get(reverse("therapists:messages", args=[participant.pk]))
+    assert triage.collect(therapist, now=timezone.now()) == []
+
+
+def test_inactivity_follows_the_setting(therapist: User, participant: User, settings: Any) -> None:
+    User.objects.filter(pk=participant.pk).update(date_joined=timezone.now() - timedelta(days=4))
+    settings.THERAPISTS_INACTIVE_DAYS = 7
+    assert triage.collect(therapist, now=timezone.now()) == []
+    settings.THERAPISTS_INACTIVE_DAYS = 3
+    assert [i.kind for i in triage.collect(therapist, now=timezone.now())] == ["inactive"]
+
+
+def test_a_configured_source_feeds_the_queue_with_plain_mappings(
+    therapist: User, participant: User, settings: Any, built_in_sources_only: Any
+) -> None:
+    settings.THERAPISTS_TRIAGE_SOURCES = ["tests.therapists.test_dashboard.fake_risk_flags"]
+    items = triage.collect(therapist, now=timezone.now())
+    assert items[0].kind == "risk" and items[0].participant_id == participant.pk
+    assert items[0].reason == "Item 9 answered"
+
+
+def fake_risk_flags(*, therapist: User, participant_ids: Any, now: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "participant_id": pk,
+            "kind": "risk",
+            "priority": triage.Priority.RISK,
+            "since": now,
+            "reason": "Item 9 answered",
+            "action_url": "/",
+            "action_label": "Open",
+        }
+        for pk in User.objects.filter(pk__in=participant_ids).values_list("pk", flat=True)
+    ]
+
+
+def test_opening_the_dashboard_is_logged_once_not_per_participant(
+    client: Any, therapist: User, participant: User, homework: Any
+) -> None:
+    client.force_login(therapist)
+    client.get(reverse("therapists:dashboard"))
+    assert (
+        AccessLog.objects.filter(actor=therapist, action="triage queue", subject=None).count() == 1
+    )
+    assert PageView.objects.filter(staff=therapist, participant=None, page="dashboard").exists()
+
+
+def test_an_empty_queue_says_so(client: Any, therapist: User) -> None:
+    client.force_login(therapist)
+    assert "Nothing waits for you" in client.get(reverse("therapists:dashboard")).content.decode()
+
+
+@pytest.mark.parametrize("size", [10, 1000])
+def test_the_dashboard_costs_the_same_queries_for_10_and_1000_participants(
+    client: Any, therapist: User, programme: Any, size: int, django_assert_num_queries: Any
+) -> None:
+    make_caseload(therapist, size, programme)
+    client.force_login(therapist)
+    url = reverse("therapists:dashboard")
+    client.get(url)  # settles the session's first-request bookkeeping
+    with django_assert_num_queries(DASHBOARD_QUERIES):
+        response = client.get(url)
+    assert response.context["total"] >= size  # everyone is in the queue for something
+    assert len(response.context["rows"]) == min(response.context["total"], 25)
+    assert response.context["rows"][0].item.kind == "homework"
+
+
+def test_the_queue_pages(
+    client: Any, therapist: User, programme: Any, built_in_sources_only: Any
+) -> None:
+    make_caseload(therapist, 30, programme)
+    client.force_login(therapist)
+    response = client.get(reverse("therapists:dashboard"), {"page": 2})
+    assert len(response.context["rows"]) == 5
+
+
+def test_overdue_questionnaires_from_assessments_join_the_queue_below_messages(
+    client: Any, therapist: User, participant: User
+) -> None:
+    Thread.between(participant=participant, staff=therapist).post(sender=participant, body="Hi")
+    User.objects.filter(pk=participant.pk).update(date_joined=timezone.now() - timedelta(days=20))
+    kinds = [item.kind for item in triage.collect(therapist, now=timezone.now())]
+    assert kinds == ["message", "questionnaire"]
+
+
+def test_the_workspace_speaks_swedish_to_a_swedish_therapist(
+    client: Any, therapist: User, participant: User, homework: Any
+) -> None:
+    therapist.language = "sv"
+    therapist.save(update_fields=["language"])
+    client.force_login(therapist)
+    html = client.get(reverse("therapists:dashboard")).content.decode()
+    assert "<h1>Prioritering</h1>" in html and "Granska hemuppgift" in html

@@ -1,0 +1,245 @@
+"""The therapist's triage queue: who needs what, most urgent first.
+
+The queue is built from *sources*. A source is a function
+
+    source(*, therapist: User, participant_ids: QuerySet, now: datetime)
+        -> Iterable[TriageItem | Mapping]
+
+that, for the participants in one therapist's caseload (a subquery of their ids), returns one
+item per thing that needs doing, in a fixed number of queries whatever the size of the
+caseload. The built-in sources (homework to review, unread messages, inactivity) live here.
+
+Apps below `therapists` (assessments: overdue questionnaires, risk flags) must not import it.
+They feed the queue by providing a source function that returns plain mappings with the keys of
+`TriageItem`, and naming it in settings.THERAPISTS_TRIAGE_SOURCES, e.g.
+
+    THERAPISTS_TRIAGE_SOURCES = ["assessments.triage.risk_flags"]
+
+returning {"participant_id": 7, "kind": "risk", "priority": 100, "since": <datetime>,
+"reason": "PHQ item 9 answered 2", "action_url": "/care/...", "action_label": "Open scores"}.
+`reason` and `action_label` are shown as they are (translated by the source); `priority` orders
+kinds (see Priority) and `since` orders items of one kind, oldest first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Min, QuerySet
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from accounts.models import User
+from modules.models import HomeworkSubmission
+from therapists.access import caseload_of
+from therapists.adherence import with_last_active
+from therapists.models import Message
+
+
+class Priority:
+    """How urgent each kind of item is; higher comes first."""
+
+    RISK = 100
+    HOMEWORK = 60
+    MESSAGE = 50
+    QUESTIONNAIRE = 40
+    INACTIVE = 20
+
+
+# What the dashboard calls each kind, and the tone of its badge (see app.css .badge-*).
+KINDS: dict[str, tuple[str | Promise, str]] = {
+    "risk": (gettext_lazy("Risk flag"), "bad"),
+    "homework": (gettext_lazy("Homework"), "warn"),
+    "message": (gettext_lazy("Message"), "info"),
+    "questionnaire": (gettext_lazy("Questionnaire"), "warn"),
+    "inactive": (gettext_lazy("Inactive"), "muted"),
+}
+
+
+@dataclass(frozen=True)
+class TriageItem:
+    participant_id: int
+    kind: str
+    priority: int
+    since: datetime | None
+    reason: str
+    action_url: str
+    action_label: str
+
+    @classmethod
+    def coerce(cls, item: TriageItem | Mapping[str, Any]) -> TriageItem:
+        if isinstance(item, TriageItem):
+            return item
+        return cls(**{name: item[name] for name in cls.__dataclass_fields__})
+
+
+Source = Callable[..., Iterable["TriageItem | Mapping[str, Any]"]]
+
+_BUILT_IN: list[Source] = []
+
+
+def source(func: Source) -> Source:
+    """Register a built-in source."""
+    _BUILT_IN.append(func)
+    return func
+
+
+@cache
+def _configured_sources() -> tuple[Source, ...]:
+    return tuple(import_string(path) for path in getattr(settings, "THERAPISTS_TRIAGE_SOURCES", []))
+
+
+def sources() -> list[Source]:
+    return [*_BUILT_IN, *_configured_sources()]
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """An item with the participant it is about, ready for the dashboard."""
+
+    item: TriageItem
+    participant: User
+
+    @property
+    def label(self) -> str:
+        return str(KINDS.get(self.item.kind, (self.item.kind, ""))[0])
+
+    @property
+    def tone(self) -> str:
+        return KINDS.get(self.item.kind, ("", "muted"))[1]
+
+
+def collect(therapist: User, *, now: datetime) -> list[TriageItem]:
+    """Every item for the therapist's caseload, most urgent first (then the longest waiting)."""
+    participant_ids = caseload_of(therapist).values("pk")
+    items = [
+        TriageItem.coerce(item)
+        for feed in sources()
+        for item in feed(therapist=therapist, participant_ids=participant_ids, now=now)
+    ]
+    oldest = datetime.max.replace(tzinfo=now.tzinfo)
+    items.sort(key=lambda item: (-item.priority, item.since or oldest, item.participant_id))
+    return items
+
+
+def with_participants(items: Iterable[TriageItem]) -> Iterator[QueueRow]:
+    """Attach the participants to a page of items, in one query."""
+    items = list(items)
+    people = User.objects.in_bulk({item.participant_id for item in items})
+    for item in items:
+        if item.participant_id in people:
+            yield QueueRow(item=item, participant=people[item.participant_id])
+
+
+# --- Built-in sources ----------------------------------------------------------------------
+# Each source builds its texts and links once and fills in ids per item: on a caseload of a
+# thousand, a reverse() and a gettext per item would cost more than the query.
+
+
+def _url_builder(name: str, arity: int) -> Callable[..., str]:
+    """reverse() once, with placeholder ids, and return a function that puts real ids in."""
+    placeholders = [str(987654321 + index) for index in range(arity)]
+    pattern = reverse(name, args=placeholders)
+
+    def build(*ids: int) -> str:
+        url = pattern
+        for placeholder, value in zip(placeholders, ids, strict=True):
+            url = url.replace(placeholder, str(int(value)))
+        return url
+
+    return build
+
+
+@source
+def homework_to_review(
+    *, therapist: User, participant_ids: QuerySet[Any], now: datetime
+) -> Iterator[TriageItem]:
+    submissions = (
+        HomeworkSubmission.objects.awaiting_review()
+        .filter(participant_id__in=participant_ids)
+        .select_related("module")
+        .order_by("submitted_at")
+    )
+    url = _url_builder("therapists:review", 2)
+    label = _("Review homework")
+    reason = _("Homework for module %(number)s (%(title)s) waits for review")
+    for submission in submissions:
+        yield TriageItem(
+            participant_id=submission.participant_id,
+            kind="homework",
+            priority=Priority.HOMEWORK,
+            since=submission.submitted_at,
+            reason=reason % {"number": submission.module.number, "title": submission.module.title},
+            action_url=url(submission.participant_id, submission.pk),
+            action_label=label,
+        )
+
+
+@source
+def unread_messages(
+    *, therapist: User, participant_ids: QuerySet[Any], now: datetime
+) -> Iterator[TriageItem]:
+    rows = (
+        Message.objects.from_participants()
+        .filter(read_at__isnull=True, thread__staff=therapist)
+        .filter(thread__participant_id__in=participant_ids)
+        .values("thread__participant_id")
+        .annotate(count=Count("pk"), oldest=Min("created_at"))
+        .order_by()
+    )
+    url = _url_builder("therapists:messages", 1)
+    label = _("Read and reply")
+    reasons: dict[int, str] = {}
+    for row in rows:
+        count = row["count"]
+        if count not in reasons:
+            reasons[count] = ngettext(
+                "%(count)d unread message", "%(count)d unread messages", count
+            ) % {"count": count}
+        yield TriageItem(
+            participant_id=row["thread__participant_id"],
+            kind="message",
+            priority=Priority.MESSAGE,
+            since=row["oldest"],
+            reason=reasons[count],
+            action_url=url(row["thread__participant_id"]),
+            action_label=label,
+        )
+
+
+@source
+def inactive_participants(
+    *, therapist: User, participant_ids: QuerySet[Any], now: datetime
+) -> Iterator[TriageItem]:
+    days = settings.THERAPISTS_INACTIVE_DAYS
+    rows = (
+        with_last_active(User.objects.get_queryset().filter(pk__in=participant_ids))
+        .filter(last_active_at__lt=now - timedelta(days=days))  # type: ignore[misc]
+        .values_list("pk", "last_active_at")
+    )
+    url = _url_builder("therapists:messages", 1)
+    label = _("Send a message")
+    reasons: dict[int, str] = {}
+    for participant_id, last_active_at in rows:
+        idle = (now - last_active_at).days
+        if idle not in reasons:
+            reasons[idle] = ngettext(
+                "No activity for %(days)d day", "No activity for %(days)d days", idle
+            ) % {"days": idle}
+        yield TriageItem(
+            participant_id=participant_id,
+            kind="inactive",
+            priority=Priority.INACTIVE,
+            since=last_active_at,
+            reason=reasons[idle],
+            action_url=url(participant_id),
+            action_label=label,
+        )
