@@ -50,7 +50,7 @@ clean:
 
 # Refresh the Swedish catalogue after changing UI strings, then translate and run `make compile`.
 messages: install
-	DEBUG=1 $(MANAGE) makemessages -l sv --no-obsolete --no-location --ignore 'tests/*' --ignore 'modules/content/*' --ignore '.venv/*'
+	DEBUG=1 $(MANAGE) makemessages -l sv --no-obsolete --no-location --ignore 'tests/*' --ignore 'modules/content/*' --ignore '.venv/*' --ignore 'docs/*'
 
 compile: install
 	DEBUG=1 $(MANAGE) compilemessages -l sv --ignore '.venv/*'

@@ -14,6 +14,7 @@ from django.db import models, transaction
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -283,7 +284,7 @@ class Invitation(models.Model):
         PENDING = "pending", _("Waiting")
         ACCEPTED = "accepted", _("Accepted")
         EXPIRED = "expired", _("Expired")
-        REVOKED = "revoked", _("Withdrawn")
+        REVOKED = "revoked", pgettext_lazy("invitation", "Withdrawn")
 
     email = models.EmailField(_("e-mail address"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
@@ -457,6 +458,7 @@ class NotificationKind(models.TextChoices):
     NEW_MESSAGE = "new_message", _("A new message")
     THERAPIST_DIGEST = "therapist_digest", _("Daily summary of your queue")
     PARTICIPANT_INACTIVE = "participant_inactive", _("A participant has been inactive")
+    REPORT_READY = "report_ready", _("A weekly report is ready")
 
 
 # Which kinds a person can receive, and so which ones their preferences page offers.
@@ -472,6 +474,7 @@ STAFF_KINDS = (
     NotificationKind.NEW_MESSAGE,
     NotificationKind.THERAPIST_DIGEST,
     NotificationKind.PARTICIPANT_INACTIVE,
+    NotificationKind.REPORT_READY,
 )
 
 

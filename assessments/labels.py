@@ -27,8 +27,9 @@ INSTRUMENT_TITLES: dict[str, Promise] = {
 }
 
 SCALE_LABELS: dict[tuple[str, str], Promise] = {
-    ("pain_vas", "pain"): _("Pain (0\u2013100)"),
-    ("fatigue_vas", "fatigue"): _("Fatigue (0\u2013100)"),
+    # The en dash is typography, not a typo (and gettext needs the character itself).
+    ("pain_vas", "pain"): _("Pain (0–100)"),  # noqa: RUF001
+    ("fatigue_vas", "fatigue"): _("Fatigue (0–100)"),  # noqa: RUF001
     ("pain_locations", "count"): _("Number of pain regions"),
     ("pain_locations", "widespread"): _("Widespread pain (ACR 1990)"),
     ("pain_locations", "left"): _("Pain on the left side"),

@@ -74,7 +74,7 @@ def overdue_questionnaires(
                 "kind": "questionnaire",
                 "priority": QUESTIONNAIRE_PRIORITY,
                 "since": datetime.combine(row.opens_on, datetime.min.time(), tzinfo=now.tzinfo),
-                "reason": _("%(when)s questionnaire not sent; it closes on %(date)s")
+                "reason": _("Questionnaire (%(when)s) not sent; it closes on %(date)s")
                 % {"when": row.time_point.label, "date": date_format(row.closes_on)},
                 "action_url": reverse("assessments:staff-scores", args=[person_id]),
                 "action_label": _("See the questionnaires"),

@@ -24,7 +24,7 @@ from assessments.bodymap import body_views, region_groups
 from assessments.forms import PageForm
 from assessments.history import participant_history, score_history
 from assessments.instruments import Item, all_instruments
-from assessments.item_texts import resolve_texts, texts_file_status
+from assessments.item_texts import OWN_WORDING, resolve_texts, texts_file_status
 from assessments.labels import BODY_SIDE_LABELS, instrument_title
 from assessments.models import Questionnaire, RiskFlag, TimePoint
 from assessments.pages import Page, build_pages, first_unanswered, widget_for
@@ -276,7 +276,7 @@ def flag_handle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     else:
         flag.refresh_from_db()
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "assessments/staff_scores.html#flag", {"flag": flag})
+        return render(request, "assessments/staff_scores.html#flag-handled", {"flag": flag})
     messages.success(request, _("The flag is marked as handled."))
     return redirect("assessments:staff-scores", flag.participant_id)
 
@@ -304,8 +304,13 @@ def texts_status(request: AuthenticatedHttpRequest) -> HttpResponse:
                         "licence": supplied.licence,
                     }
                 )
-            elif not instrument.placeholder_labels:
+            elif instrument.code in OWN_WORDING or (
+                not instrument.placeholder_labels and lang == "en"
+            ):
                 cells.append({"state": "built-in"})
+            elif not instrument.placeholder_labels:
+                # The RAND-36 ships its public-domain English text only.
+                cells.append({"state": "english"})
             else:
                 cells.append({"state": "missing"})
         rows.append({"instrument": instrument, "cells": cells})

@@ -363,6 +363,8 @@ EMERGENCY_NUMBER = env_str("EMERGENCY_NUMBER", "112")
 HEALTH_ADVICE_NUMBER = env_str("HEALTH_ADVICE_NUMBER", "1177")
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
 CONSENT_VERSION = env_str("CONSENT_VERSION", "2026-1")
+# The programme's pace: a module opens at the earliest this many days after the previous one.
+PROGRAMME_MIN_DAYS_BETWEEN_MODULES = env_int("PROGRAMME_MIN_DAYS_BETWEEN_MODULES", 7)
 
 LOGGING = {
     "version": 1,
@@ -435,10 +437,14 @@ EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 INSTRUMENT_TEXTS_FILE = env_str("INSTRUMENT_TEXTS_FILE")
 # Items per questionnaire page: few, for people with pain and fatigue.
 ASSESSMENTS_ITEMS_PER_PAGE = env_int("ASSESSMENTS_ITEMS_PER_PAGE", 5)
-# Gives each participant's start date, from which questionnaire windows are counted.
+# Gives each participant's start date, from which questionnaire windows are counted. A trial that
+# counts follow-ups from randomisation sets "research.adapters.start_from_randomisation".
 ASSESSMENTS_START_DATE_PROVIDER = env_str(
     "ASSESSMENTS_START_DATE_PROVIDER", "assessments.schedules.start_from_date_joined"
 )
+# Remind participants by e-mail or text when a questionnaire opens (through the notification
+# outbox, once per questionnaire).
+ASSESSMENTS_REMINDERS = env_bool("ASSESSMENTS_REMINDERS", True)
 # A questionnaire open this long and not yet sent shows up in the therapist's triage queue.
 ASSESSMENTS_OVERDUE_AFTER_DAYS = env_int("ASSESSMENTS_OVERDUE_AFTER_DAYS", 14)
 # Scores a participant sees of their own results ("instrument.scale"): symptoms they follow
@@ -474,3 +480,22 @@ RESEARCH_EXPORT_COLUMN_PROVIDERS = [
 ]
 # Participants read per database round trip while exporting (memory stays flat).
 RESEARCH_EXPORT_CHUNK_SIZE = env_int("RESEARCH_EXPORT_CHUNK_SIZE", 500)
+
+# --- Reports --------------------------------------------------------------------------------
+
+# Weekly adherence reports (PDF) per therapist and per study, made by a Celery task and stored in
+# the default storage. Beat runs the sweep this often; it makes each report once per week.
+CELERY_BEAT_SCHEDULE["reports-weekly"] = {
+    "task": "research.tasks.generate_weekly_reports",
+    "schedule": env_int("REPORTS_SWEEP_INTERVAL", 3600),
+}
+# Weeks shown in the report's "active participants per week" chart.
+REPORTS_WEEKS_SHOWN = env_int("REPORTS_WEEKS_SHOWN", 8)
+# A participant is "at risk" when inactive this many days, or this many modules behind the
+# programme's pace (one module every PROGRAMME_MIN_DAYS_BETWEEN_MODULES days).
+REPORTS_AT_RISK_INACTIVE_DAYS = env_int("REPORTS_AT_RISK_INACTIVE_DAYS", 14)
+REPORTS_AT_RISK_MODULES_BEHIND = env_int("REPORTS_AT_RISK_MODULES_BEHIND", 2)
+# A reminder "worked" when the participant did anything within this many hours of it.
+REPORTS_REMINDER_EFFECT_HOURS = env_int("REPORTS_REMINDER_EFFECT_HOURS", 48)
+# Adherence exports: an Excel file is built by a worker and kept this many days.
+REPORTS_EXPORT_KEEP_DAYS = env_int("REPORTS_EXPORT_KEEP_DAYS", 7)

@@ -11,6 +11,7 @@ from accounts.models import Heartbeat
 from assessments.schedules import questionnaires_due
 from icbt.lib.http import AuthenticatedHttpRequest
 from modules.progress import participant_summary
+from therapists.activity import activity_panel
 
 
 @require_GET
@@ -28,6 +29,8 @@ def _home_for(request: AuthenticatedHttpRequest) -> HttpResponse:
             "questionnaires_due": questionnaires_due(user),
             # None when the participant's arm has no programme: the page then says nothing of it.
             "programme": participant_summary(user),
+            # None until a plan is written or a visit booked.
+            "activity": activity_panel(user),
         }
         return render(request, "home/participant.html", context)
     return render(request, "home/staff.html", {})

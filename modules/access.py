@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 from django.http import Http404
 
-from modules.models import Enrolment, Module, ModuleProgress, Step
+from modules.models import ENROLMENT_CACHE_ATTR, Enrolment, Module, ModuleProgress, Step
 
 if TYPE_CHECKING:
     from accounts.models import User
 
-_CACHE_ATTR = "_modules_enrolment"
+_CACHE_ATTR = ENROLMENT_CACHE_ATTR
 _MISSING = object()
 
 

@@ -9,10 +9,12 @@ real dates and times. A form that does not validate stores nothing.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -177,6 +179,35 @@ class ExerciseForm(forms.Form):
             else:
                 views.append(FieldView(item, self[item["key"]]))
         return views
+
+
+class DiaryEntryForm(ExerciseForm):
+    """One diary entry: at least one field filled in, and the token the page was given, which
+    makes sending the same entry twice (a retry after a network error) store it once."""
+
+    def __init__(
+        self, spec: dict[str, Any], data: Any = None, *, today: dt.date | None = None
+    ) -> None:
+        first_date = next((f["key"] for f in spec["fields"] if f["type"] == "date"), None)
+        initial = {first_date: today.isoformat()} if today and first_date and data is None else None
+        super().__init__(spec, data, answer=initial)
+        self.token = uuid.uuid4()
+        self.token_invalid = False
+        if data is not None:
+            try:
+                self.token = uuid.UUID(str(data.get("entry_token", "")))
+            except ValueError:
+                self.token_invalid = True
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        if self.token_invalid:
+            raise ValidationError(_("The page is out of date. Reload it and try again."))
+        # The date is filled in for the participant; an entry needs something more.
+        written = {f["key"] for f in self.spec["fields"] if f["type"] not in ("date", "time")}
+        if not self.errors and all(_empty(v) for k, v in self.answer().items() if k in written):
+            raise ValidationError(_("Fill in at least one field before you save the entry."))
+        return cleaned
 
 
 @dataclass

@@ -28,10 +28,12 @@ if TYPE_CHECKING:
 # A visit counts for at most this long: a step left open in a tab overnight is not ten hours of
 # work.
 VISIT_CAP = timedelta(minutes=10)
+# Where modules.access keeps a participant's enrolment for the rest of a request.
+ENROLMENT_CACHE_ATTR = "_modules_enrolment"
 
 
 def min_days_between_modules() -> int:
-    return int(getattr(settings, "PROGRAMME_MIN_DAYS_BETWEEN_MODULES", 7))
+    return int(settings.PROGRAMME_MIN_DAYS_BETWEEN_MODULES)
 
 
 def localized(texts: dict[str, dict[str, Any]], key: str) -> Any:
@@ -203,9 +205,30 @@ class Enrolment(models.Model):
         except IntegrityError:
             # Two first requests at once (two tabs): the other one enrolled them.
             enrolment, created = cls.objects.get(participant=user), False
-        if created:
+        if created and enrolment.has_programme:
             enrolment.open_due_modules(now=max(enrolment.enrolled_at, timezone.now()))
         return enrolment
+
+    def set_programme(self, enabled: bool) -> None:
+        """Give or take away the programme (randomisation into a study arm). Taking it away
+        hides it and keeps everything recorded; giving it to someone who has not started
+        starts the programme now, with module 1."""
+        if enabled == self.has_programme:
+            return
+        with transaction.atomic():
+            fields = ["has_programme"]
+            self.has_programme = enabled
+            started = ModuleProgress.objects.filter(
+                participant_id=self.participant_id, opened_at__isnull=False
+            ).exists()
+            if enabled and not started:
+                self.enrolled_at = timezone.now()
+                fields.append("enrolled_at")
+            self.save(update_fields=fields)
+            if enabled:
+                self.open_due_modules()
+        # The request's cached copy (modules.access) must not answer with the old flag.
+        self.participant.__dict__.pop(ENROLMENT_CACHE_ATTR, None)
 
     def progress_rows(self) -> list[ModuleProgress]:
         return list(
@@ -223,6 +246,8 @@ class Enrolment(models.Model):
         previous one is completed (all steps and the homework) and at least
         PROGRAMME_MIN_DAYS_BETWEEN_MODULES days have passed since it opened; a therapist may
         release a module early or hold it back."""
+        if not self.has_programme:
+            return {}
         by_module = {row.module_id: row for row in rows}
         gap = timedelta(days=min_days_between_modules())
         opening: dict[int, datetime] = {}
@@ -417,7 +442,12 @@ class StepVisitQuerySet(models.QuerySet["StepVisit"]):
     def close_open(self, participant: User, now: datetime) -> int:
         """End the participant's open visits: at `now`, but never longer than VISIT_CAP."""
         return self.filter(participant=participant, ended_at__isnull=True).update(
-            ended_at=Least(models.Value(now), models.F("started_at") + VISIT_CAP)
+            ended_at=Least(
+                models.Value(now, output_field=models.DateTimeField()),
+                models.ExpressionWrapper(
+                    models.F("started_at") + VISIT_CAP, output_field=models.DateTimeField()
+                ),
+            )
         )
 
 
@@ -665,6 +695,10 @@ class HomeworkSubmissionQuerySet(models.QuerySet["HomeworkSubmission"]):
             .exclude(feedback="")
             .filter(feedback_read_at__isnull=True)
         )
+
+    def mark_feedback_read(self) -> int:
+        """The participant has seen the feedback on the page showing it."""
+        return self.feedback_unread().update(feedback_read_at=timezone.now())
 
 
 class HomeworkSubmission(models.Model):

@@ -63,7 +63,9 @@ def announce_opened_modules(now: datetime) -> int:
         module__number__gt=1,
         participant__enrolment__has_programme=True,
     ).values_list("participant_id", "module_id")
-    numbers = dict(Module.objects.active().values_list("pk", "number"))
+    numbers: dict[int, int] = {
+        pk: number for pk, number in Module.objects.active().values_list("pk", "number") if number
+    }
     pairs = set(recent) | {pair for pair in opened if numbers.get(pair[1], 1) > 1}
     return notify_module_opened(
         sorted(pairs),

@@ -3,15 +3,14 @@ which share one template."""
 
 from __future__ import annotations
 
-import contextlib
-import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
+from django.utils import timezone
 
 from modules.charts import DiaryChart, diary_chart
-from modules.exercises import ExerciseForm, FieldView, Shown, describe
+from modules.exercises import DiaryEntryForm, ExerciseForm, FieldView, Shown, describe
 from modules.models import (
     Answer,
     DiaryEntry,
@@ -24,6 +23,7 @@ from modules.models import (
 
 if TYPE_CHECKING:
     from accounts.models import User
+    from modules.progress import ModuleState
 
 # The chart and the table show the latest entries; the workbook shows all of them.
 DIARY_ENTRIES_SHOWN = 60
@@ -41,8 +41,7 @@ class StepLink:
 
 @dataclass
 class DiaryView:
-    form: ExerciseForm
-    token: uuid.UUID
+    form: DiaryEntryForm
     entries: list[DiaryEntry]
     rows: list[tuple[DiaryEntry, list[Shown]]]
     chart: DiaryChart | None
@@ -106,6 +105,11 @@ class StepPage:
     @property
     def dom_id(self) -> str:
         return f"exercise-{self.step.pk}"
+
+    @property
+    def answer_shown(self) -> list[Shown]:
+        """The saved answer as label/text pairs (the homework confirmation shows it)."""
+        return describe(self.step.exercise, self.answer.data if self.answer else {})
 
 
 def step_url(step: Step, number: int | None, *, preview: bool = False, language: str = "") -> str:
@@ -193,18 +197,12 @@ def build_diary(
             )[:DIARY_ENTRIES_SHOWN]
         )
         entries.reverse()
-    token = uuid.uuid4()
-    if data is not None:
-        # A malformed token keeps a fresh one; the view refuses the post anyway.
-        with contextlib.suppress(ValueError):
-            token = uuid.UUID(str(data.get("entry_token", "")))
     url = (
         "" if preview else reverse("modules:diary-entry-add", args=[step.module.number, step.slug])
     )
     chart_key = spec.get("chart", "")
     return DiaryView(
-        form=ExerciseForm(spec, data),
-        token=token,
+        form=DiaryEntryForm(spec, data, today=timezone.localdate()),
         entries=entries,
         rows=[(entry, _describe_entry(spec, entry)) for entry in reversed(entries)],
         chart=diary_chart(spec, entries, chart_key) if chart_key else None,
@@ -221,3 +219,39 @@ def _describe_entry(spec: dict[str, Any], entry: DiaryEntry) -> list[Shown]:
     }
     trimmed = {**spec, "fields": [f for f in spec["fields"] if f["key"] not in same_date]}
     return describe(trimmed, entry.data)
+
+
+@dataclass
+class ModulePage:
+    state: ModuleState
+    following: ModuleState | None
+    steps: list[tuple[Step, bool]]
+    next_step: Step | None
+    submissions: list[HomeworkSubmission]
+
+    @property
+    def module(self) -> Module:
+        return self.state.module
+
+
+def build_module_page(states: list[ModuleState], module: Module, participant: User) -> ModulePage:
+    """A module's page: its steps (done or not), its homework and feedback, and the module after
+    it. Showing the feedback marks it read."""
+    state = next(s for s in states if s.module.pk == module.pk)
+    following = next((s for s in states if s.module.number == (module.number or 0) + 1), None)
+    steps = list(Step.objects.active().filter(module=module).order_by("position"))
+    done = set(
+        StepProgress.objects.filter(
+            participant=participant, step__in=steps, completed_at__isnull=False
+        ).values_list("step_id", flat=True)
+    )
+    submissions = HomeworkSubmission.objects.visible_to(participant).filter(module=module)
+    shown = list(submissions.select_related("reviewer"))
+    submissions.mark_feedback_read()
+    return ModulePage(
+        state=state,
+        following=following,
+        steps=[(s, s.pk in done) for s in steps],
+        next_step=next((s for s in steps if s.pk not in done), None),
+        submissions=shown,
+    )

@@ -7,7 +7,6 @@ which answers 404 for a locked module or anything that is not the participant's.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -34,7 +33,7 @@ from modules.access import (
 )
 from modules.exercises import ExerciseForm, describe
 from modules.models import Answer, DiaryEntry, HomeworkSubmission, Module, StaleRevision, Step
-from modules.pages import StepPage, build_step_page
+from modules.pages import StepPage, build_module_page, build_step_page
 from modules.progress import complete_step, module_states, note_activity, record_step_visit
 from modules.workbook import build_workbook, render_workbook_pdf
 
@@ -98,37 +97,11 @@ def overview(request: Request) -> HttpResponse:
 @participant_required
 @require_GET
 def module_detail(request: Request, number: int) -> HttpResponse:
-    programme = programme_for(request.user)
+    states = module_states(programme_for(request.user))
     module = get_module_for_user(request.user, number)
-    states = module_states(programme)
-    state = next(s for s in states if s.module.pk == module.pk)
-    following = next((s for s in states if s.module.number == number + 1), None)
-    steps = list(Step.objects.active().filter(module=module).order_by("position"))
-    done = set(
-        request.user.step_progress.filter(step__in=steps, completed_at__isnull=False).values_list(
-            "step_id", flat=True
-        )
-    )
-    submissions = list(
-        HomeworkSubmission.objects.visible_to(request.user)
-        .filter(module=module)
-        .select_related("reviewer")
-    )
-    # Opening this page shows the feedback: it is read now.
-    HomeworkSubmission.objects.visible_to(request.user).filter(
-        module=module
-    ).feedback_unread().update(feedback_read_at=timezone.now())
+    page = build_module_page(states, module, request.user)
     return render(
-        request,
-        "modules/module.html",
-        {
-            "state": state,
-            "module": module,
-            "steps": [(s, s.pk in done) for s in steps],
-            "next_step": next((s for s in steps if s.pk not in done), None),
-            "submissions": submissions,
-            "following": following,
-        },
+        request, "modules/module.html", {"page": page, "module": module, "state": page.state}
     )
 
 
@@ -257,16 +230,9 @@ def diary_entry_add(request: Request, number: int, slug: str) -> HttpResponse:
         return _read_only(request, page)
     assert page.diary is not None
     form = page.diary.form
-    try:
-        token = uuid.UUID(request.POST.get("entry_token", ""))
-    except ValueError:
-        form.add_error(None, _("The page is out of date. Reload it and try again."))
-        token = None
-    if token is None or not form.is_valid() or form.is_blank():
-        if token is not None and form.is_valid():
-            form.add_error(None, _("Fill in at least one field before you save the entry."))
-        status_page = "modules/step.html#diary" if request.htmx else "modules/step.html"
-        response = render(request, status_page, {"page": page}, status=400)
+    if not form.is_valid():
+        template = "modules/step.html#diary" if request.htmx else "modules/step.html"
+        response = render(request, template, {"page": page}, status=400)
         response["X-Autosave-Error"] = "invalid"
         return response
     DiaryEntry.add(
@@ -274,7 +240,7 @@ def diary_entry_add(request: Request, number: int, slug: str) -> HttpResponse:
         step=step,
         data=form.answer(),
         entry_date=form.first_date() or timezone.localdate(),
-        token=token,
+        token=form.token,
     )
     note_activity(request.user, step)
     if request.htmx:
@@ -307,17 +273,7 @@ def homework_submit(request: Request, number: int) -> HttpResponse:
         else:
             messages.success(request, _("Your homework has been sent to your therapist."))
         return redirect("modules:module-detail", number)
-    if page.diary is not None:
-        shown_entries = page.diary.rows
-        shown = []
-    else:
-        shown_entries = []
-        shown = describe(step.exercise, page.answer.data if page.answer else {})
-    return render(
-        request,
-        "modules/homework_confirm.html",
-        {"page": page, "module": module, "shown": shown, "entries": shown_entries},
-    )
+    return render(request, "modules/homework_confirm.html", {"page": page, "module": module})
 
 
 @participant_required

@@ -8,13 +8,15 @@ rather call (see each function's note), only this file changes.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+import zoneinfo
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
-from django.db import models
+from django.conf import settings
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -26,21 +28,17 @@ if TYPE_CHECKING:
 
 
 def apply_receives(participant: User, receives: str) -> None:
-    """Give the participant the programme if their arm receives it, and take it away if not.
-
-    Uses `Enrolment.enrol(..., has_programme=...)`, which modules' `programme_enabled_for`
-    reads. Enrolment has no public method to switch the programme of an existing enrolment, so
-    for someone enrolled before randomisation the flag is written here (hook wanted:
-    `Enrolment.set_programme(enabled: bool)`)."""
-    from modules.models import Enrolment
+    """Give the participant the programme if their arm receives it, and take it away if not
+    (modules' `Enrolment.enrol` and `Enrolment.set_programme`, which `programme_enabled_for`
+    reads). Taking it away hides the programme and keeps everything recorded."""
+    from modules.models import ENROLMENT_CACHE_ATTR, Enrolment
     from research.models import gives_programme
 
     enabled = gives_programme(receives)
     enrolment = Enrolment.enrol(participant, has_programme=enabled)
-    if enrolment.has_programme != enabled:
-        Enrolment.objects.filter(pk=enrolment.pk).update(has_programme=enabled)
+    enrolment.set_programme(enabled)
     # modules remembers the enrolment on the user object for the rest of the request.
-    participant.__dict__.pop("_modules_enrolment", None)
+    participant.__dict__.pop(ENROLMENT_CACHE_ATTR, None)
 
 
 def programme_enabled(participant: User) -> bool:
@@ -85,6 +83,33 @@ def attended_first_visit() -> Exists | None:
 
 
 # --- assessments: baseline, scores ----------------------------------------------------------
+
+
+def start_from_randomisation(participants: Sequence[User]) -> dict[int, date]:
+    """A start-date provider for assessments (settings.ASSESSMENTS_START_DATE_PROVIDER =
+    "research.adapters.start_from_randomisation"): follow-ups of a randomised participant are
+    counted from the day of randomisation, as a trial's outcomes are; everyone else's from the
+    day they joined. One query for any number of participants."""
+    from assessments.schedules import start_from_date_joined
+    from research.models import StudyParticipant
+
+    starts = start_from_date_joined(participants)
+    randomised = StudyParticipant.objects.filter(
+        participant_id__in=[person.pk for person in participants], randomised_at__isnull=False
+    ).values_list("participant_id", "randomised_at")
+    zones = {person.pk: person.timezone for person in participants}
+    for participant_id, randomised_at in randomised:
+        starts[participant_id] = timezone.localtime(
+            randomised_at, _zone(zones[participant_id])
+        ).date()
+    return starts
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 def baseline_time_point(time_points: Sequence[TimePoint]) -> TimePoint | None:
@@ -177,52 +202,21 @@ def instrument_scales(codes: Iterable[str]) -> list[tuple[str, str, str, float, 
 # --- therapists: adherence and goals ----------------------------------------------------------
 
 
-# What the export reads from therapists/adherence.py. Preferred: a function `export_measures()`
-# there, returning (name, label, type, unit, annotate) tuples, where annotate(qs) adds the measure
-# as an annotation `name` to a queryset of participants (User rows). Until it exists, the
-# measures below are read from the annotators that module already has, when it has them.
-AdherenceMeasure = tuple[str, str, str, str, Callable[[Any], Any]]
+def adherence_measures() -> list[tuple[str, str, str, str]]:
+    """(name, label, type, unit) of every participant measure of therapists/adherence.py, the
+    one definition of adherence the dashboard, the reports and the exports share."""
+    from therapists.adherence import adherence_variables
 
-KNOWN_ADHERENCE = [
-    ("modules_opened", "Modules opened", "integer", "modules", "with_programme_progress"),
-    (
-        "modules_done",
-        "Modules completed (all steps and the homework)",
-        "integer",
-        "modules",
-        "with_programme_progress",
-    ),
-    (
-        "homework_waiting",
-        "Homework sent and not yet reviewed",
-        "integer",
-        "submissions",
-        "with_homework_waiting",
-    ),
-    (
-        "last_active_at",
-        "Last activity (signed in, module work or message)",
-        "date",
-        "",
-        "with_last_active",
-    ),
-]
+    return adherence_variables()
 
 
-def adherence_measures() -> list[AdherenceMeasure]:
-    try:
-        adherence = importlib.import_module("therapists.adherence")
-    except ImportError:
-        return []
-    export_measures = getattr(adherence, "export_measures", None)
-    if callable(export_measures):
-        return list(export_measures())
-    measures: list[AdherenceMeasure] = []
-    for name, label, kind, unit, function in KNOWN_ADHERENCE:
-        annotate = getattr(adherence, function, None)
-        if callable(annotate):
-            measures.append((name, label, kind, unit, annotate))
-    return measures
+def adherence_values(participant_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """participant id -> {measure name: value} for every measure, in a fixed number of queries
+    whatever the number of participants (the export calls it once per chunk)."""
+    from accounts.models import User
+    from therapists.adherence import participant_adherence
+
+    return participant_adherence(User.objects.get_queryset().filter(pk__in=list(participant_ids)))
 
 
 def goal_attainment(participant_ids: Sequence[int]) -> dict[int, Mapping[str, Any]] | None:
@@ -252,41 +246,8 @@ def goals_available() -> bool:
 
 
 def stop_reminders(participant: User) -> None:
-    """Stop the reminders a withdrawn participant would otherwise get.
+    """Stop the reminders of a participant who has withdrawn (the outbox's own hook: opted out
+    of every reminder kind, waiting reminders skipped; messages still reach them)."""
+    from accounts.notifications import stop_reminders as outbox_stop_reminders
 
-    Prefers a hook in the notification outbox (`accounts.notifications.stop_reminders(user)`);
-    until there is one, it opts the participant out of every reminder kind through their own
-    preferences (which the outbox already honours) and skips what is waiting to be sent.
-    Messages from their therapist still notify them: those are not reminders."""
-    notifications = importlib.import_module("accounts.notifications")
-    hook = getattr(notifications, "stop_reminders", None)
-    if callable(hook):
-        hook(participant)
-        return
-    from accounts.models import (
-        PARTICIPANT_KINDS,
-        Notification,
-        NotificationKind,
-        NotificationPreference,
-        NotificationState,
-    )
-
-    reminder_kinds = [
-        kind.value for kind in PARTICIPANT_KINDS if kind != NotificationKind.NEW_MESSAGE
-    ]
-    preference = NotificationPreference.for_user(participant)
-    opted_out = list(dict.fromkeys([*(preference.opted_out_kinds or []), *reminder_kinds]))
-    if opted_out != preference.opted_out_kinds:
-        preference.opted_out_kinds = opted_out
-        preference.save(update_fields=["opted_out_kinds", "updated_at"])
-    Notification.objects.filter(
-        recipient=participant, state=NotificationState.PENDING, kind__in=reminder_kinds
-    ).update(state=NotificationState.SKIPPED, last_error="withdrawn from the study")
-
-
-def withdrawn_participant_ids() -> models.QuerySet[Any]:
-    """Ids of participants who have withdrawn from a study, for the outbox to leave out (the
-    flag `StudyParticipant.withdrawn_at` the notification engineer can read)."""
-    from research.models import StudyParticipant
-
-    return StudyParticipant.objects.filter(withdrawn_at__isnull=False).values("participant_id")
+    outbox_stop_reminders(participant)

@@ -231,27 +231,19 @@ class AdherenceColumns:
     def variables(self, context: ExportContext) -> list[Variable]:
         return [
             Variable(f"adherence_{name}", label, kind, unit=unit)
-            for name, label, kind, unit, _annotate in adapters.adherence_measures()
+            for name, label, kind, unit in adapters.adherence_measures()
         ]
 
     def load(self, context: ExportContext, members: Sequence[Member]) -> CellValues:
-        from accounts.models import User
-
-        measures = adapters.adherence_measures()
-        found: dict[int, dict[str, Any]] = {}
-        if measures:
-            queryset = User.objects.filter(pk__in=[m.participant_id for m in members])
-            # One annotator may give several measures; apply each once.
-            for annotate in dict.fromkeys(measure[4] for measure in measures):
-                queryset = annotate(queryset)
-            names = [name for name, *_rest in measures]
-            for row in queryset.values("pk", *names):
-                found[row["pk"]] = {
-                    f"adherence_{name}": (
-                        _local_date(row[name]) if isinstance(row[name], datetime) else row[name]
-                    )
-                    for name in names
-                }
+        found = {
+            participant_id: {
+                f"adherence_{name}": _local_date(value) if isinstance(value, datetime) else value
+                for name, value in values.items()
+            }
+            for participant_id, values in adapters.adherence_values(
+                [m.participant_id for m in members]
+            ).items()
+        }
 
         def values(member: Member, time_point: TimePoint) -> Mapping[str, Any]:
             return found.get(member.participant_id, {})

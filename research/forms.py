@@ -235,3 +235,32 @@ class ParticipantFilterForm(forms.Form):
         ("withdrawn", _("Withdrawn")),
     ]
     status = forms.ChoiceField(label=_("Show"), choices=STATUSES, required=False)
+
+
+CASELOAD_REPORT = "caseload"
+
+
+class ReportRequestForm(forms.Form):
+    """Which report to make now (for the last complete week): the therapist's own caseload, or
+    one of the studies the admin sees. Only what the person may read is offered or accepted."""
+
+    report = forms.ChoiceField(label=_("Report"))
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices: list[tuple[str, str]] = []
+        if user.is_therapist:
+            choices.append((CASELOAD_REPORT, str(_("My caseload"))))
+        if user.is_research_admin:
+            choices += [
+                (f"study-{study.pk}", str(_("Study: %(name)s") % {"name": study.name}))
+                for study in Study.objects.visible_to(user).order_by("name")
+            ]
+        self.fields["report"].choices = choices  # type: ignore[attr-defined]
+
+    def owner(self) -> tuple[str, int | None]:
+        """("caseload", None) or ("study", study id)."""
+        value: str = self.cleaned_data["report"]
+        if value == CASELOAD_REPORT:
+            return CASELOAD_REPORT, None
+        return "study", int(value.removeprefix("study-"))

@@ -14,6 +14,7 @@ study never meets any of this.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
@@ -840,3 +841,254 @@ class Allocation(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ImmutableAllocation("Allocations cannot be deleted.")
+
+
+# --- Weekly reports and adherence exports -------------------------------------------------------
+# Both are files made by a worker (research/tasks.py) and kept in the default storage. Their
+# rows say what a file is about with ids and dates only; a file's name says nothing about anyone.
+
+
+class JobState(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Being made")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Deleted after its time")
+
+
+# A job claimed longer ago than this belongs to a worker that died: it may be claimed again. It
+# must stay above the tasks' hard time limits (research/tasks.py).
+STALE_CLAIM = timedelta(minutes=30)
+
+
+class ReportKind(models.TextChoices):
+    THERAPIST = "therapist", _("Caseload")
+    STUDY = "study", _("Study")
+
+
+class ReportQuerySet(models.QuerySet["Report"]):
+    def visible_to(self, user: User) -> ReportQuerySet:
+        """A therapist sees the reports on their own caseload; a research admin the reports on
+        the studies their site takes part in; nobody else sees any."""
+        if not user.is_authenticated:
+            return self.none()
+        visible = Q(pk__in=[])
+        if user.is_therapist:
+            visible |= Q(kind=ReportKind.THERAPIST, therapist=user)
+        if user.is_research_admin and user.site_id is not None:
+            visible |= Q(kind=ReportKind.STUDY, study__in=Study.objects.visible_to(user))
+        return self.filter(visible)
+
+    def claimable(self, now: Any) -> ReportQuerySet:
+        return self.filter(
+            Q(state=JobState.PENDING) | Q(state=JobState.RUNNING, started_at__lt=now - STALE_CLAIM)
+        )
+
+
+def report_upload_to(instance: Report, filename: str) -> str:
+    return f"reports/{instance.period_start:%Y}/{filename}"
+
+
+class Report(models.Model):
+    """One weekly adherence report (PDF): on one therapist's caseload or on one study, for the
+    week from `period_start` (a Monday) to `period_end` (the Sunday). One row per owner and week,
+    so the weekly sweep can run any number of times; regenerating replaces the file."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=ReportKind.choices)
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("therapist"),
+    )
+    study = models.ForeignKey(
+        Study,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("study"),
+    )
+    period_start = models.DateField(_("week from"))
+    period_end = models.DateField(_("week to"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=JobState.choices, default=JobState.PENDING
+    )
+    file = models.FileField(upload_to=report_upload_to, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    generated_at = models.DateTimeField(_("made"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # When a task was last queued for it, so a sweep does not queue it again every hour while
+    # it waits for a worker; when a worker claimed it.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # An exception's class, never its message (which could quote data).
+    error = models.CharField(max_length=200, blank=True)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period_start", "kind", "pk"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        constraints = [
+            models.CheckConstraint(
+                name="report_has_one_owner_of_its_kind",
+                condition=Q(kind="therapist", therapist__isnull=False, study__isnull=True)
+                | Q(kind="study", study__isnull=False, therapist__isnull=True),
+            ),
+            models.UniqueConstraint(
+                fields=["therapist", "period_start"],
+                condition=Q(kind="therapist"),
+                name="one_caseload_report_per_week",
+            ),
+            models.UniqueConstraint(
+                fields=["study", "period_start"],
+                condition=Q(kind="study"),
+                name="one_study_report_per_week",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"report {self.pk} ({self.kind}, {self.period_start})"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.state == JobState.READY and bool(self.file)
+
+    @property
+    def download_name(self) -> str:
+        return f"adherence-report-{self.kind}-{self.period_start:%G-W%V}.pdf"
+
+    def claim(self, now: Any) -> bool:
+        """Take the report for making. Only one worker gets it: the conditional update settles
+        two tasks for the same report (a sweep and a button, or a task delivered twice)."""
+        claimed = (
+            Report.objects.claimable(now)
+            .filter(pk=self.pk)
+            .update(state=JobState.RUNNING, started_at=now, attempts=models.F("attempts") + 1)
+        )
+        if claimed:
+            self.refresh_from_db(fields=["state", "started_at", "attempts"])
+        return bool(claimed)
+
+    def store(self, pdf: bytes) -> None:
+        """Keep the new file and drop the one it replaces."""
+        from django.core.files.base import ContentFile
+
+        previous = self.file.name if self.file else ""
+        self.file.save(
+            f"report-{self.pk}-{self.period_start:%G-W%V}.pdf", ContentFile(pdf), save=False
+        )
+        self.state, self.generated_at, self.error = JobState.READY, timezone.now(), ""
+        self.save(update_fields=["file", "state", "generated_at", "error"])
+        if previous and previous != self.file.name:
+            self.file.storage.delete(previous)
+
+    def fail(self, error: BaseException, *, final: bool = True) -> None:
+        """Record a failed try: failed for good, or waiting to be tried again."""
+        Report.objects.filter(pk=self.pk).update(
+            state=JobState.FAILED if final else JobState.PENDING, error=type(error).__name__[:200]
+        )
+
+    def request_again(self, *, by: User | None) -> bool:
+        """Mark the report to be made again (the worker is queued by the caller, after commit).
+        False while it is being made: the file on its way is already up to date."""
+        updated = (
+            Report.objects.filter(pk=self.pk)
+            .exclude(state=JobState.RUNNING, started_at__gte=timezone.now() - STALE_CLAIM)
+            .update(state=JobState.PENDING, requested_by=by, queued_at=timezone.now(), error="")
+        )
+        return bool(updated)
+
+
+class DataExportQuerySet(models.QuerySet["DataExport"]):
+    def visible_to(self, user: User) -> DataExportQuerySet:
+        """A research admin sees the exports they asked for, of studies they still see."""
+        if not user.is_authenticated or not user.is_research_admin:
+            return self.none()
+        return self.filter(requested_by=user, study__in=Study.objects.visible_to(user))
+
+    def claimable(self, now: Any) -> DataExportQuerySet:
+        return self.filter(
+            Q(state=JobState.PENDING) | Q(state=JobState.RUNNING, started_at__lt=now - STALE_CLAIM)
+        )
+
+
+def export_upload_to(instance: DataExport, filename: str) -> str:
+    return f"exports/{instance.created_at:%Y}/{filename}"
+
+
+class DataExport(models.Model):
+    """A pseudonymised adherence export too large to stream (Excel), made by a worker and
+    downloadable by the admin who asked for it until it expires."""
+
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="data_exports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=JobState.choices, default=JobState.PENDING
+    )
+    file = models.FileField(upload_to=export_upload_to, blank=True)
+    participants = models.PositiveIntegerField(_("participants"), default=0)
+    created_at = models.DateTimeField(_("asked for"), default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("ready"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=200, blank=True)
+
+    objects = DataExportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+
+    def __str__(self) -> str:
+        return f"export {self.pk}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.state == JobState.READY and bool(self.file)
+
+    @property
+    def download_name(self) -> str:
+        return f"study-{self.study_id}-adherence-{self.pk}.xlsx"
+
+    def claim(self, now: Any) -> bool:
+        claimed = (
+            DataExport.objects.claimable(now)
+            .filter(pk=self.pk)
+            .update(state=JobState.RUNNING, started_at=now, attempts=models.F("attempts") + 1)
+        )
+        if claimed:
+            self.refresh_from_db(fields=["state", "started_at", "attempts"])
+        return bool(claimed)
+
+    def store(self, content: Any, *, participants: int) -> None:
+        """Keep the finished file (`content`: a django File)."""
+        self.file.save(f"adherence-{self.pk}.xlsx", content, save=False)
+        self.state, self.finished_at, self.participants = (
+            JobState.READY,
+            timezone.now(),
+            participants,
+        )
+        self.save(update_fields=["file", "state", "finished_at", "participants"])
+
+    def fail(self, error: BaseException, *, final: bool = True) -> None:
+        """Record a failed try: failed for good, or waiting to be tried again."""
+        DataExport.objects.filter(pk=self.pk).update(
+            state=JobState.FAILED if final else JobState.PENDING, error=type(error).__name__[:200]
+        )
+
+    def expire(self) -> None:
+        """Delete the file; the row stays as the record that the export was made."""
+        if self.file.name:
+            self.file.storage.delete(self.file.name)
+        DataExport.objects.filter(pk=self.pk).update(state=JobState.EXPIRED, file="")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from research import views
+from research import views, views_reports
 
 app_name = "research"
 
@@ -28,6 +28,32 @@ urlpatterns = [
     path("research/members/<int:pk>/screen/", views.screen, name="screen"),
     path("research/members/<int:pk>/randomise/", views.randomise, name="randomise"),
     path("research/members/<int:pk>/withdraw/", views.member_withdraw, name="member-withdraw"),
+    path("research/<int:pk>/adherence/", views_reports.adherence_export, name="adherence-export"),
+    path(
+        "research/<int:pk>/adherence/long.csv",
+        views_reports.adherence_long_csv,
+        name="adherence-long-csv",
+    ),
+    path(
+        "research/<int:pk>/adherence/wide.csv",
+        views_reports.adherence_wide_csv,
+        name="adherence-wide-csv",
+    ),
+    path(
+        "research/<int:pk>/adherence/codebook.csv",
+        views_reports.adherence_codebook,
+        name="adherence-codebook",
+    ),
+    path("research/<int:pk>/adherence/xlsx/", views_reports.adherence_xlsx, name="adherence-xlsx"),
+    path(
+        "research/exports/<int:pk>/download/",
+        views_reports.data_export_download,
+        name="data-export-download",
+    ),
+    path("reports/", views_reports.reports, name="reports"),
+    path("reports/new/", views_reports.report_request, name="report-request"),
+    path("reports/<int:pk>/download/", views_reports.report_download, name="report-download"),
+    path("reports/<int:pk>/regenerate/", views_reports.report_regenerate, name="report-regenerate"),
     path("study/", views.my_study, name="my-study"),
     path("study/leave/", views.withdraw, name="withdraw"),
 ]

@@ -345,6 +345,8 @@ def randomise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         raise Http404
     form = RandomiseForm(request.POST or None, study=study)
     problems = member.randomisation_problems()
+    if request.method == "GET":
+        _log(request, member, "randomise-view", f"study {study.pk}")
     if request.method == "POST" and form.is_valid() and not problems:
         try:
             allocation = member.randomise(by=request.user, factors=form.factors())

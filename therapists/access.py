@@ -76,3 +76,23 @@ def get_homework_for_therapist(
     if submission is None:
         raise Http404
     return submission
+
+
+def physio_caseload_of(physiotherapist: User) -> UserQuerySet:
+    """The participants a physiotherapist currently holds the visits, activity plan and goals
+    of: those visible to them (participants_visible_to) with a current physiotherapist
+    assignment to them. The physiotherapy pages look participants up only here, so another
+    physiotherapist's participant, or a therapist's, is a 404 there."""
+    if not (physiotherapist.is_authenticated and physiotherapist.is_physiotherapist):
+        return User.objects.participants().none()
+    current = CareAssignment.objects.current().filter(
+        staff=physiotherapist, role=CareRole.PHYSIOTHERAPIST
+    )
+    return participants_visible_to(physiotherapist).filter(pk__in=current.values("participant_id"))
+
+
+def get_physio_participant(physiotherapist: User, participant_id: int) -> User:
+    try:
+        return physio_caseload_of(physiotherapist).get(pk=participant_id)
+    except User.DoesNotExist:
+        raise Http404 from None

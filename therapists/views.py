@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from django_htmx.middleware import HtmxDetails
 from accounts.decorators import admin_required, participant_required, therapist_required
 from accounts.models import AccessLog, Role, User
 from icbt.lib.http import AuthenticatedHttpRequest
+from modules.access import programme_enabled_for
 from modules.models import Enrolment, HomeworkStatus, HomeworkSubmission, Module
 from therapists import caseload as caseload_queries
 from therapists import notify, triage
@@ -34,6 +35,7 @@ from therapists.access import (
     get_caseload_participant,
     get_homework_for_therapist,
 )
+from therapists.activity import physio_sections
 from therapists.adherence import PROGRAMME_MODULES, programme_of
 from therapists.feedback import (
     AlreadyReviewed,
@@ -65,6 +67,7 @@ from therapists.models import (
     Thread,
     TimeEntry,
 )
+from therapists.physio_forms import WeekForm
 
 QUEUE_PAGE_SIZE = 25
 CASELOAD_PAGE_SIZE = 25
@@ -170,7 +173,12 @@ def overview(request: Request, pk: int) -> HttpResponse:
         )
         recent.reverse()
     programme = programme_of(participant)
-    next_module = next((row.module for row in programme if row.state in ("locked", "held")), None)
+    has_programme = programme_enabled_for(participant)
+    next_module = (
+        next((row.module for row in programme if row.state in ("locked", "held")), None)
+        if has_programme
+        else None
+    )
     return render(
         request,
         "therapists/overview.html",
@@ -179,6 +187,7 @@ def overview(request: Request, pk: int) -> HttpResponse:
             "summary": summary,
             "module_count": PROGRAMME_MODULES,
             "programme": programme,
+            "has_programme": has_programme,
             "next_module": next_module,
             "answers": answers_of(participant),
             "diary_entries": diary_entries_of(participant, limit=OVERVIEW_DIARY_ENTRIES),
@@ -189,6 +198,8 @@ def overview(request: Request, pk: int) -> HttpResponse:
             "time_entries": TimeEntry.objects.about(participant).select_related("staff")[:10],
             "time_form": TimeEntryForm(initial={"performed_on": timezone.localdate()}),
             "visit_cap": settings.THERAPISTS_VISIT_CAP_MINUTES,
+            "physio": physio_sections(participant, start=WeekForm(request.GET or None).start()),
+            "week_url": reverse("therapists:overview", args=[participant.pk]),
         },
     )
 
@@ -297,6 +308,8 @@ def _send_feedback(
 def release_module(request: Request, pk: int, number: int) -> HttpResponse:
     """Open a module for a participant now, ahead of the programme's rule."""
     participant = get_caseload_participant(request.user, pk)
+    if not programme_enabled_for(participant):
+        raise Http404  # a study arm without the programme has no modules to open
     module = get_object_or_404(Module.objects.active(), number=number)
     # Enrolment.release writes its own access-log row for the change.
     Enrolment.enrol(participant).release(module, by=request.user)
@@ -339,7 +352,13 @@ def time_add(request: Request, pk: int) -> HttpResponse:
 
 
 def _conversation_context(
-    request: Request, thread: Thread | None, *, form: MessageForm, post_url: str, status: str = ""
+    request: Request,
+    thread: Thread | None,
+    *,
+    form: MessageForm,
+    post_url: str,
+    status: str = "",
+    new_ids: set[int] | None = None,
 ) -> dict[str, Any]:
     """The latest messages of a thread (or the page before `?before=<id>`), for the shared
     conversation fragment."""
@@ -363,6 +382,7 @@ def _conversation_context(
         "form": form,
         "post_url": post_url,
         "status": status,
+        "new_ids": new_ids or set(),
     }
 
 
@@ -385,6 +405,7 @@ def thread(request: Request, pk: int) -> HttpResponse:
     post_url = reverse("therapists:messages", args=[participant.pk])
     form = MessageForm(request.POST or None)
     status = ""
+    new_ids: set[int] = set()
     conversation = Thread.objects.filter(participant=participant, staff=request.user).first()
     if request.method == "POST":
         if form.is_valid():
@@ -397,9 +418,9 @@ def thread(request: Request, pk: int) -> HttpResponse:
                 return redirect(post_url + "#conversation")
             form, status = MessageForm(), _("Your message was sent.")
     elif conversation is not None:
-        conversation.mark_read_by(request.user)
+        new_ids = conversation.mark_read_by(request.user)
     context = _conversation_context(
-        request, conversation, form=form, post_url=post_url, status=status
+        request, conversation, form=form, post_url=post_url, status=status, new_ids=new_ids
     )
     context["participant"] = participant
     template = "therapists/thread.html"
@@ -419,6 +440,7 @@ def my_messages(request: Request) -> HttpResponse:
     post_url = reverse("therapists:my-messages")
     form = MessageForm(request.POST or None)
     status = ""
+    new_ids: set[int] = set()
     conversation = (
         Thread.objects.visible_to(participant).filter(staff=therapist).first()
         if therapist is not None
@@ -436,10 +458,10 @@ def my_messages(request: Request) -> HttpResponse:
                 return redirect(post_url + "#conversation")
             form, status = MessageForm(), _("Your message was sent.")
     elif conversation is not None:
-        conversation.mark_read_by(participant)
+        new_ids = conversation.mark_read_by(participant)
         mark_feedback_read(participant, conversation)
     context = _conversation_context(
-        request, conversation, form=form, post_url=post_url, status=status
+        request, conversation, form=form, post_url=post_url, status=status, new_ids=new_ids
     )
     earlier = Thread.objects.visible_to(participant).select_related("staff")
     if conversation is not None:

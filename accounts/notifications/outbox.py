@@ -132,9 +132,7 @@ SETTINGS_FIELDS = (
 )
 
 
-def with_notification_settings(
-    users: QuerySet[User], kind: str, now: datetime
-) -> QuerySet[User]:
+def with_notification_settings(users: QuerySet[User], kind: str, now: datetime) -> QuerySet[User]:
     """Annotate each person with their preferences (a LEFT JOIN: most people never save any) and
     how many notifications of `kind` they got in the last week, so that a sweep learns all it
     needs about every candidate in its one query. Select them with `.values(*SETTINGS_FIELDS)`."""

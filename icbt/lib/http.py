@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING
 from django.http import HttpRequest
 
 if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
+
     from accounts.models import User
 
 
@@ -12,3 +14,4 @@ class AuthenticatedHttpRequest(HttpRequest):
     """For type checking views that only run for signed-in people."""
 
     user: User
+    htmx: HtmxDetails

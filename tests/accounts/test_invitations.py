@@ -11,6 +11,13 @@ from accounts.models import Invitation, Role, User
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def client(client):  # type: ignore[no-untyped-def]
+    # These tests read the pages' English wording.
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
 NEW_PASSWORD = "a-long-new-password-7"
 
 

@@ -8,8 +8,14 @@ from typing import Any
 
 import pytest
 
-from accounts.models import Notification, NotificationKind, NotificationPreference, NotificationState, User
-from tests.e2e.conftest import assert_accessible, screenshot
+from accounts.models import (
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    NotificationState,
+    User,
+)
+from tests.browser import assert_accessible, screenshot
 from tests.factories import PASSWORD, current_totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,7 +24,7 @@ NARROW = {"width": 320, "height": 720}
 HOME = re.compile(r"^https?://[^/]+/$")
 
 
-def sign_in(page: Any, user: User, *, totp: bool = False) -> None:  # noqa: F811
+def sign_in(page: Any, user: User, *, totp: bool = False) -> None:
     page.goto(f"{page.base_url}/accounts/login/")
     page.fill("input[name=login]", user.email)
     page.fill("input[name=password]", PASSWORD)
@@ -31,11 +37,13 @@ def sign_in(page: Any, user: User, *, totp: bool = False) -> None:  # noqa: F811
     page.wait_for_url(HOME)
 
 
-def fits(page: Any) -> bool:  # noqa: F811
+def fits(page: Any) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
-def test_a_participant_chooses_text_messages_and_fewer_reminders(page: Any, participant: User) -> None:  # noqa: F811
+def test_a_participant_chooses_text_messages_and_fewer_reminders(
+    page: Any, participant: User
+) -> None:
     participant.language = "en"
     participant.save(update_fields=["language"])
     page.set_viewport_size(NARROW)
@@ -62,15 +70,20 @@ def test_a_participant_chooses_text_messages_and_fewer_reminders(page: Any, part
     assert saved.channel == "sms" and saved.opted_out_kinds == ["module_opened"]
 
 
-def test_an_admin_reads_the_sent_notifications_and_filters_them(  # noqa: F811
+def test_an_admin_reads_the_sent_notifications_and_filters_them(
     page: Any, admin_user: User, participant: User
 ) -> None:
     admin_user.language = "en"
     admin_user.save(update_fields=["language"])
-    for n, state in enumerate([NotificationState.SENT, NotificationState.FAILED, NotificationState.SKIPPED]):
+    for n, state in enumerate(
+        [NotificationState.SENT, NotificationState.FAILED, NotificationState.SKIPPED]
+    ):
         Notification.objects.create(
-            recipient=participant, kind=NotificationKind.MODULE_OPENED, dedupe_key=f"k{n}",
-            state=state, last_error="SMTPServerDisconnected" if state == "failed" else "",
+            recipient=participant,
+            kind=NotificationKind.MODULE_OPENED,
+            dedupe_key=f"k{n}",
+            state=state,
+            last_error="SMTPServerDisconnected" if state == "failed" else "",
         )
     page.set_viewport_size(NARROW)
     sign_in(page, admin_user, totp=True)

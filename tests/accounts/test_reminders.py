@@ -3,7 +3,6 @@ the helpers other apps call, and the registry beat runs."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -19,7 +18,6 @@ from accounts.models import (
     NotificationState,
 )
 from accounts.notifications import (
-    escalate_inactive_participants,
     notify_feedback_waiting,
     notify_module_opened,
     notify_new_message,
@@ -38,7 +36,6 @@ from accounts.notifications.sending import deliver
 from accounts.notifications.sweeps import sweep_inactive_participants, sweep_therapist_digests
 from accounts.tasks import run_reminder_sweeps
 from tests.factories import make_participant
-from therapists.models import CareAssignment, CareRole
 
 pytestmark = pytest.mark.django_db
 
@@ -172,22 +169,12 @@ def test_the_second_reminder_reads_differently_from_the_first(joined, clock):  #
 # --- Escalation to the therapist ---------------------------------------------------------------
 
 
-def therapists_of(participants):  # type: ignore[no-untyped-def]
-    return (
-        CareAssignment.objects.current()
-        .filter(role=CareRole.THERAPIST, participant__in=participants)
-        .values_list("participant_id", "staff_id")
-    )
-
-
 @pytest.fixture
-def escalation() -> Iterator[None]:
-    name = "test.inactivity_escalation"
-    register_sweep(
-        functools.partial(escalate_inactive_participants, care_staff_of=therapists_of), name=name
-    )
-    yield
-    unregister_sweep(name)
+def escalation() -> None:
+    # The therapists app registers the escalation: only it knows who cares for whom.
+    from accounts.notifications.registry import registered_sweeps
+
+    assert "therapists.inactivity_escalation" in registered_sweeps()
 
 
 def test_the_therapist_is_told_after_both_reminders_and_a_further_period(  # type: ignore[no-untyped-def]

@@ -213,6 +213,7 @@ def test_with_htmx_the_flag_is_swapped_in_place(client, participant, therapist, 
     assert response.status_code == 200
     assert body.strip().startswith("<li") and f'id="flag-{flag.pk}"' in body
     assert "Handled" in body and "<html" not in body
+    assert 'id="flag-status" hx-swap-oob="innerHTML"' in body
 
 
 @pytest.mark.parametrize(

@@ -405,3 +405,72 @@ def test_the_participant_menu_links_to_the_questionnaires(client, participant, b
     client.force_login(participant)
     body = client.get(reverse("home")).content.decode()
     assert f'href="{reverse("assessments:questionnaire-list")}"' in body
+
+
+def test_a_swedish_participant_reads_the_pages_in_swedish(client, participant, baseline):
+    participant.language = "sv"
+    participant.save()
+    client.force_login(participant)
+    body = client.get(page_url(baseline, 1)).content.decode()
+    assert "Sida 1 av 5" in body and "Spara och gå till nästa sida" in body
+    assert "Hur stark har din smärta varit" in body and "Inte besvarad" in body
+
+
+def test_numeric_items_that_are_not_visual_analogue_scales_get_a_plain_number_field(
+    client, participant, baseline
+):
+    baseline.instruments = ["ltpai", "fiq"]
+    baseline.save()
+    client.force_login(participant)
+    body = client.get(page_url(baseline, 1)).content.decode()
+    assert 'type="range"' not in body and body.count('type="number"') == 4
+    client.post(page_url(baseline, 1), {"q1": "2.5", "q2": "", "q3": "1", "q4": "0", "go": "next"})
+    assert stored(participant, baseline, "ltpai") == {"q1": 2.5, "q2": None, "q3": 1, "q4": 0}
+
+
+# -- who may open the participant's pages ------------------------------------------------------
+
+
+def participant_urls(time_point: TimePoint) -> list[str]:
+    return [
+        reverse("assessments:questionnaire-list"),
+        reverse("assessments:my-results"),
+        reverse("assessments:questionnaire", args=[time_point.pk]),
+        page_url(time_point, 1),
+        reverse("assessments:questionnaire-review", args=[time_point.pk]),
+    ]
+
+
+@pytest.mark.parametrize("who", ["therapist", "other_therapist", "physio", "admin_user"])
+def test_staff_cannot_open_the_questionnaire_pages(request, client, baseline, who):
+    client.force_login(request.getfixturevalue(who))
+    for url in participant_urls(baseline):
+        assert client.get(url).status_code == 404, url
+    assert client.post(page_url(baseline, 1), {"q1": "5"}).status_code == 404
+    assert not Questionnaire.objects.exists()
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_from_the_questionnaire_pages(client, baseline):
+    for url in participant_urls(baseline):
+        response = client.get(url)
+        assert response.status_code == 302 and reverse("account_login") in response["Location"]
+
+
+def test_another_participant_never_sees_or_changes_someone_elses_answers(
+    client, participant, other_participant, baseline
+):
+    client.force_login(participant)
+    client.post(page_url(baseline, 1), {"q1": "73", "go": "next"})
+    client.force_login(other_participant)
+    body = client.get(page_url(baseline, 1)).content.decode()
+    assert 'value="73"' not in body
+    client.post(page_url(baseline, 1), {"q1": "12", "go": "next"})
+    assert stored(participant, baseline, "pain_vas") == {"q1": 73}
+    assert stored(other_participant, baseline, "pain_vas") == {"q1": 12}
+
+
+def test_the_pages_refuse_other_methods(client, participant, baseline):
+    client.force_login(participant)
+    assert client.post(reverse("assessments:questionnaire-list")).status_code == 405
+    assert client.post(reverse("assessments:questionnaire", args=[baseline.pk])).status_code == 405
+    assert client.delete(page_url(baseline, 1)).status_code == 405

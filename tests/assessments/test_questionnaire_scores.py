@@ -85,7 +85,10 @@ def scores_url(participant: User) -> str:
 
 
 def test_score_history_lists_every_scale_over_time_in_the_order_asked(answered: User) -> None:
-    history = score_history(answered)
+    from django.utils import translation
+
+    with translation.override("en"):
+        history = score_history(answered)
     assert [h.instrument for h in history] == [
         "pain_vas",
         "pain_locations",

@@ -153,7 +153,7 @@ def test_the_questionnaire_list_and_the_texts_page_are_accessible(
     seed_default_schedule()
     sign_in(page, participant.email)
     page.wait_for_url(HOME)
-    page.get_by_role("link", name=re.compile("^(Questionnaires|Frågeformulär)$")).first.click()
+    page.get_by_role("link", name=re.compile("^(Questionnaires|Enkäter)$")).first.click()
     page.wait_for_url(re.compile(r"/questionnaires/$"))
     assert_accessible(page)
     sign_out(page)

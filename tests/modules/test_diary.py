@@ -60,6 +60,7 @@ def test_an_entry_sent_twice_is_stored_once(client, diary):
 
 def test_an_empty_or_invalid_entry_is_refused(client, diary):
     assert add(client, diary).status_code == 400
+    assert add(client, diary, date="2026-03-02").status_code == 400
     assert add(client, diary, stress_level="12").status_code == 400
     assert add(client, diary, date="2026-02-30").status_code == 400
     assert add(client, diary, token="not-a-token", stress_level="3").status_code == 400

@@ -50,8 +50,9 @@ def test_the_first_module_and_old_openings_are_not_announced(enrolled):
 
 
 def test_an_arm_without_the_programme_hears_nothing(participant, programme):
-    Enrolment.enrol(participant, has_programme=False)
+    enrolment = Enrolment.enrol(participant)
     complete_module(participant, 1)
+    enrolment.set_programme(False)
     later = timezone.now() + timedelta(days=8)
     assert announce_opened_modules(later) == 0
     assert not ModuleProgress.objects.filter(participant=participant, module__number=2).exists()

@@ -144,3 +144,27 @@ def test_a_locked_module_cannot_be_opened(client, started):
     with time_machine.travel(START + timedelta(days=8), tick=False):
         client.force_login(started)
         assert client.get(reverse("modules:step-detail", args=[2, "welcome"])).status_code == 200
+
+
+def test_an_arm_without_the_programme_opens_nothing(participant, programme):
+    enrolment = Enrolment.enrol(participant, has_programme=False)
+    assert not ModuleProgress.objects.filter(participant=participant).exists()
+    with time_machine.travel(START + timedelta(days=60), tick=False):
+        assert enrolment.open_due_modules() == []
+
+
+def test_giving_the_programme_later_starts_it_then(participant, programme):
+    with time_machine.travel(START, tick=False):
+        enrolment = Enrolment.enrol(participant, has_programme=False)
+    with time_machine.travel(START + timedelta(days=5), tick=False):
+        enrolment.set_programme(True)
+    assert enrolment.enrolled_at == START + timedelta(days=5)
+    assert opened(participant, 1) == START + timedelta(days=5)
+
+
+def test_taking_the_programme_away_keeps_what_was_recorded(client, started):
+    enrolment = Enrolment.objects.get(participant=started)
+    enrolment.set_programme(False)
+    assert opened(started, 1) == START
+    client.force_login(started)
+    assert client.get(reverse("modules:overview")).status_code == 404

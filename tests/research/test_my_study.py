@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from research.models import Receives, StudyParticipant
-from tests.research.builders import CONTROL_NAME, INTERVENTION_NAME, new_ready_member
+from tests.research.builders import CONTROL_NAME, INTERVENTION_NAME, make_study, new_ready_member
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,9 @@ def test_before_randomisation_the_page_names_no_arm(client, participant, member)
     assert PROGRAMME_TEXT not in page and PLAN_TEXT not in page
 
 
-def test_each_arm_sees_what_it_receives_and_only_that(client, study, site, admin_user) -> None:  # type: ignore[no-untyped-def]
+def test_each_arm_sees_what_it_receives_and_only_that(client, site, admin_user) -> None:  # type: ignore[no-untyped-def]
+    # Blocks of two: four participants fill both arms.
+    study = make_study(site, admin_user, multipliers=[1])
     members = [new_ready_member(study, site, admin_user, f"m{i}@test.example") for i in range(4)]
     for member in members:
         member.randomise(by=admin_user)
@@ -44,3 +46,21 @@ def test_each_arm_sees_what_it_receives_and_only_that(client, study, site, admin
         programme = client.get(reverse("modules:overview"))
         assert (programme.status_code == 200) is (arm.receives == Receives.PROGRAMME_AND_PLAN)
     assert seen == {Receives.PROGRAMME_AND_PLAN, Receives.PLAN}
+
+
+def test_the_settings_panel_offers_the_study_page_and_leaving_to_members_only(
+    rf, participant, other_participant, member, therapist
+) -> None:  # type: ignore[no-untyped-def]
+    from django.template import Context, Template
+
+    template = Template("{% load research %}{% study_settings_panel %}")
+    for user, shown in ((participant, True), (other_participant, False), (therapist, False)):
+        request = rf.get("/")
+        request.user = user
+        html = template.render(Context({"request": request}))
+        assert (reverse("research:withdraw") in html) is shown
+    member.withdraw(by=participant)
+    request = rf.get("/")
+    request.user = participant
+    html = template.render(Context({"request": request}))
+    assert reverse("research:my-study") in html and reverse("research:withdraw") not in html

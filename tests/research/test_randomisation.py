@@ -237,3 +237,28 @@ def test_balance_within_each_stratum_stays_within_half_a_block(order) -> None:  
             for stratum_counts in counts:
                 assert abs(stratum_counts["icbt"] - stratum_counts["control"]) <= largest_block // 2
         transaction.set_rollback(True)
+
+
+def test_follow_ups_can_count_from_randomisation(
+    member, admin_user, participant, other_participant, settings
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from assessments.schedules import participant_schedule
+
+    settings.ASSESSMENTS_START_DATE_PROVIDER = "research.adapters.start_from_randomisation"
+    User.objects.filter(pk=participant.pk).update(date_joined=timezone.now() - timedelta(days=60))
+    participant.refresh_from_db()
+    member.randomise(by=admin_user)
+    six_months = next(
+        row for row in participant_schedule(participant) if row.time_point.key == "6m"
+    )
+    assert six_months.opens_on == timezone.localdate() + timedelta(
+        days=six_months.time_point.opens_day
+    )
+    from research.adapters import start_from_randomisation
+
+    starts = start_from_randomisation([participant, other_participant])
+    assert starts[other_participant.pk] == timezone.localtime(other_participant.date_joined).date()

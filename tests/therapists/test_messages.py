@@ -70,7 +70,7 @@ def test_unread_counts_are_per_side(participant: User, therapist: User) -> None:
     thread.post(sender=therapist, body="Three")
     assert thread.messages.unread_by(therapist).count() == 2
     assert thread.messages.unread_by(participant).count() == 1
-    assert thread.mark_read_by(therapist) == 2
+    assert len(thread.mark_read_by(therapist)) == 2
     assert thread.messages.unread_by(therapist).count() == 0
     assert thread.messages.unread_by(participant).count() == 1
 
@@ -183,3 +183,16 @@ def test_sending_calls_the_notification_hook(
     client.force_login(participant)
     client.post(reverse("therapists:my-messages"), {"body": "Hello"})
     assert [m.body for m in sent] == ["Hello"]
+
+
+def test_messages_unread_until_now_are_marked_new_once(
+    client: Any, participant: User, therapist: User
+) -> None:
+    thread = Thread.between(participant=participant, staff=therapist)
+    thread.post(sender=therapist, body="One")
+    thread.post(sender=therapist, body="Two")
+    client.force_login(participant)
+    html = client.get(reverse("therapists:my-messages")).content.decode()
+    assert "2 new messages" in html and html.count(">New<") == 2
+    html = client.get(reverse("therapists:my-messages")).content.decode()
+    assert "new message" not in html and ">New<" not in html

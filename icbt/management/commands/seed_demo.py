@@ -17,6 +17,7 @@ from modules.demo import seed_demo_progress
 from research.demo import seed_demo_research
 from therapists.demo import seed_demo_therapists
 from therapists.models import CareAssignment, CareRole
+from therapists.physio_demo import seed_demo_physiotherapy
 
 
 class Command(BaseCommand):
@@ -48,10 +49,13 @@ class Command(BaseCommand):
             )
             seed_demo_assessments()
             seed_demo_therapists()
+            seed_demo_physiotherapy()
             seed_demo_research()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         if not programme_seeded:
-            self.stdout.write("No programme progress: run `manage.py load_programme` first, then seed_demo again.")
+            self.stdout.write(
+                "No programme progress: run `manage.py load_programme`, then seed_demo again."
+            )
         self.stdout.write(f"Every demo account's password is: {DEMO_PASSWORD}")
         for person in DEMO_PEOPLE:
             self.stdout.write(f"  {person.email:28} {', '.join(person.roles)}")

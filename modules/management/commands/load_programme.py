@@ -31,13 +31,14 @@ class Command(BaseCommand):
             raise CommandError(
                 f"The content has {len(invalid.errors)} problem(s); nothing was loaded."
             ) from None
-        for label, names in (
-            ("created", report.created),
-            ("updated", report.updated),
-            ("retired", report.retired),
-        ):
-            for name in names:
-                self.stdout.write(f"  {label}: {name}")
+        if options["verbosity"] > 1:
+            for label, names in (
+                ("created", report.created),
+                ("updated", report.updated),
+                ("retired", report.retired),
+            ):
+                for name in names:
+                    self.stdout.write(f"  {label}: {name}")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Programme loaded: {len(report.created)} created, {len(report.updated)} updated, "

@@ -1,0 +1,235 @@
+"""Weekly adherence reports (therapists: their own caseload; research admins: their studies)
+and the adherence export of a study (research admins).
+
+Reports are reached through `Report.objects.visible_to`, exports through
+`DataExport.objects.visible_to` and studies through `Study.objects.visible_to`: anything else is
+a 404. Every download is written to the access log; making files is left to the workers
+(research/tasks.py), queued once the request's transaction has committed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import cast
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import admin_required, role_required
+from accounts.models import AccessLog, Role, User
+from icbt.lib.http import AuthenticatedHttpRequest
+from research.exports_adherence import AdherenceExport, codebook_csv, long_csv, wide_csv
+from research.forms import CASELOAD_REPORT, ReportRequestForm
+from research.models import DataExport, JobState, Report, ReportKind, Study, StudyParticipant
+from research.reports import last_complete_week
+from research.tasks import build_adherence_export, generate_report
+
+REPORTS_PAGE_SIZE = 25
+EXPORTS_SHOWN = 10
+
+report_reader_required = role_required(Role.THERAPIST, Role.ADMIN)
+
+
+def _reader_role(report: Report) -> Role:
+    return Role.THERAPIST if report.kind == ReportKind.THERAPIST else Role.ADMIN
+
+
+def _streamed(response: StreamingHttpResponse | FileResponse) -> HttpResponse:
+    """The role decorators are typed for HttpResponse; a streamed download is one for them."""
+    return cast(HttpResponse, response)
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+
+@report_reader_required
+@require_GET
+def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
+    rows = (
+        Report.objects.visible_to(request.user)
+        .select_related("therapist", "study")
+        .order_by("-period_start", "kind", "pk")
+    )
+    page = Paginator(rows, REPORTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    start, end = last_complete_week()
+    context = {
+        "page": page,
+        "reports": list(page.object_list),
+        "form": ReportRequestForm(user=request.user),
+        "week_start": start,
+        "week_end": end,
+        "waiting": any(report.state in (JobState.PENDING, JobState.RUNNING) for report in page),
+    }
+    template = "research/reports.html"
+    if getattr(request, "htmx", False):
+        template += "#report-rows"
+    return render(request, template, context)
+
+
+@report_reader_required
+@require_POST
+def report_request(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = ReportRequestForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _("Choose a report."))
+        return redirect("research:reports")
+    kind, study_id = form.owner()
+    start, end = last_complete_week()
+    with transaction.atomic():
+        if kind == CASELOAD_REPORT:
+            report, _created = Report.objects.get_or_create(
+                kind=ReportKind.THERAPIST,
+                therapist=request.user,
+                period_start=start,
+                defaults={"period_end": end, "requested_by": request.user},
+            )
+        else:
+            study = get_object_or_404(Study.objects.visible_to(request.user), pk=study_id)
+            report, _created = Report.objects.get_or_create(
+                kind=ReportKind.STUDY,
+                study=study,
+                period_start=start,
+                defaults={"period_end": end, "requested_by": request.user},
+            )
+        _queue(request, report)
+    return redirect("research:reports")
+
+
+@report_reader_required
+@require_POST
+def report_regenerate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(Report.objects.visible_to(request.user), pk=pk)
+    with transaction.atomic():
+        _queue(request, report)
+    return redirect("research:reports")
+
+
+def _queue(request: AuthenticatedHttpRequest, report: Report) -> None:
+    if report.request_again(by=request.user):
+        generate_report.delay_on_commit(report.pk)  # type: ignore[attr-defined]
+        messages.success(request, _("The report is being made. It appears here when it is ready."))
+    else:
+        messages.info(request, _("This report is being made right now."))
+
+
+@report_reader_required
+@require_GET
+def report_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(Report.objects.visible_to(request.user), pk=pk)
+    if not report.is_ready:
+        raise Http404
+    # The report lists participants at risk by study id: reading it is logged like any export.
+    AccessLog.record(
+        actor=request.user,
+        role=_reader_role(report),
+        action="export",
+        detail=f"report {report.pk} pdf",
+    )
+    return _streamed(
+        FileResponse(
+            report.file.open("rb"),
+            as_attachment=True,
+            filename=report.download_name,
+            content_type="application/pdf",
+        )
+    )
+
+
+# --- the adherence export of a study ------------------------------------------------------------
+
+
+def _get_study_for_user(user: User, pk: int) -> Study:
+    return get_object_or_404(Study.objects.visible_to(user), pk=pk)
+
+
+def _log_export(request: AuthenticatedHttpRequest, study: Study, what: str) -> None:
+    AccessLog.record(
+        actor=request.user, role=Role.ADMIN, action="export", detail=f"study {study.pk} {what}"
+    )
+
+
+@admin_required
+@require_GET
+def adherence_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    study = _get_study_for_user(request.user, pk)
+    exports = list(DataExport.objects.visible_to(request.user).filter(study=study)[:EXPORTS_SHOWN])
+    context = {
+        "study": study,
+        "exports": exports,
+        "waiting": any(export.state in (JobState.PENDING, JobState.RUNNING) for export in exports),
+        "variables": AdherenceExport.for_study(study).codebook_variables(),
+        "member_count": StudyParticipant.objects.filter(study=study).count(),
+    }
+    template = "research/adherence_export.html"
+    if getattr(request, "htmx", False):
+        template += "#export-list"
+    return render(request, template, context)
+
+
+def _csv(filename: str, lines: Iterator[str]) -> HttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _streamed(response)
+
+
+@admin_required
+@require_GET
+def adherence_long_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    study = _get_study_for_user(request.user, pk)
+    _log_export(request, study, "adherence long csv")
+    return _csv(f"study-{study.pk}-adherence-long.csv", long_csv(AdherenceExport.for_study(study)))
+
+
+@admin_required
+@require_GET
+def adherence_wide_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    study = _get_study_for_user(request.user, pk)
+    _log_export(request, study, "adherence wide csv")
+    return _csv(f"study-{study.pk}-adherence-wide.csv", wide_csv(AdherenceExport.for_study(study)))
+
+
+@admin_required
+@require_GET
+def adherence_codebook(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    study = _get_study_for_user(request.user, pk)
+    _log_export(request, study, "adherence codebook csv")
+    return _csv(
+        f"study-{study.pk}-adherence-codebook.csv", codebook_csv(AdherenceExport.for_study(study))
+    )
+
+
+@admin_required
+@require_POST
+def adherence_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    study = _get_study_for_user(request.user, pk)
+    with transaction.atomic():
+        export = DataExport.objects.create(study=study, requested_by=request.user)
+        _log_export(request, study, f"adherence xlsx {export.pk} requested")
+        build_adherence_export.delay_on_commit(export.pk)  # type: ignore[attr-defined]
+    messages.success(
+        request, _("The Excel file is being made. A download link appears below when it is ready.")
+    )
+    return redirect("research:adherence-export", pk=study.pk)
+
+
+@admin_required
+@require_GET
+def data_export_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    export = get_object_or_404(
+        DataExport.objects.visible_to(request.user).select_related("study"), pk=pk
+    )
+    if not export.is_ready:
+        raise Http404
+    _log_export(request, export.study, f"adherence xlsx {export.pk} download")
+    return _streamed(
+        FileResponse(
+            export.file.open("rb"),
+            as_attachment=True,
+            filename=export.download_name,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    )

@@ -1,0 +1,52 @@
+"""The "questionnaire due" reminder: written once per participant and time point."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Notification, NotificationKind, User
+from assessments.models import Questionnaire
+from assessments.notifications import remind_questionnaires_due
+from assessments.schedules import seed_default_schedule
+
+pytestmark = pytest.mark.django_db
+
+
+def reminders(person: User) -> list[Notification]:
+    return list(
+        Notification.objects.filter(recipient=person, kind=NotificationKind.QUESTIONNAIRE_DUE)
+    )
+
+
+def test_an_open_questionnaire_is_announced_once(participant: User) -> None:
+    baseline = seed_default_schedule().time_points.get(key="baseline")
+    now = timezone.now()
+    assert remind_questionnaires_due(now) >= 1
+    remind_questionnaires_due(now + timedelta(hours=1))
+    rows = reminders(participant)
+    assert len(rows) == 1
+    # Ids only: the link, never what the questionnaire asks.
+    assert rows[0].context["path"] == reverse("assessments:questionnaire", args=[baseline.pk])
+
+
+def test_nothing_is_sent_for_a_questionnaire_already_sent_or_not_open(participant: User) -> None:
+    baseline = seed_default_schedule().time_points.get(key="baseline")
+    Questionnaire.objects.create(participant=participant, time_point=baseline).submit()
+    remind_questionnaires_due(timezone.now())
+    assert reminders(participant) == []
+
+
+def test_the_sweep_runs_with_the_others_when_reminders_are_on(db: None) -> None:
+    from accounts.notifications.registry import registered_sweeps
+    from assessments.notifications import register
+
+    register(enabled=True)
+    try:
+        assert remind_questionnaires_due in registered_sweeps().values()
+    finally:
+        register(enabled=False)
+    assert remind_questionnaires_due not in registered_sweeps().values()
