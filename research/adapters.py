@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -61,24 +60,13 @@ def started_first_module() -> Exists:
     )
 
 
-def attended_first_visit() -> Exists | None:
-    """True for a study participant whose first physiotherapy visit took place (received the
-    activity plan); None while the therapists app records no visits.
+def attended_first_visit() -> Exists:
+    """True for a study participant who has attended a physiotherapy visit (received the
+    activity plan)."""
+    from therapists.models import PhysioVisit
 
-    Hook wanted in therapists: a `Visit` model with `participant` and `attended_at` (or a
-    queryset method `attended()`); this looks for exactly that."""
-    model_name = "Visit"
-    try:
-        visit = apps.get_model("therapists", model_name)
-    except LookupError:
-        return None
-    fields = {field.name for field in visit._meta.get_fields()}
-    if not {"participant", "attended_at"} <= fields:
-        return None
     return Exists(
-        visit._default_manager.filter(
-            participant_id=OuterRef("participant_id"), attended_at__isnull=False
-        )
+        PhysioVisit.objects.attended().filter(participant_id=OuterRef("participant_id"))
     )
 
 

@@ -7,8 +7,7 @@ Definitions (also shown on the page):
 - invited: linked to the study; screened: screened at least once; eligible: the latest screening
   found them eligible.
 - received the allocated intervention: started module 1 (arms with the programme) or attended
-  the first physiotherapy visit (arms with the activity plan only; "not recorded" while the
-  platform records no visits).
+  the first physiotherapy visit (arms with the activity plan only).
 - completed a follow-up: submitted that time point's questionnaire.
 - analysed: randomised and submitted at least one follow-up questionnaire.
 """
@@ -129,9 +128,8 @@ def study_flow(study: Study) -> Flow:
         "withdrew": Count("pk", filter=Q(withdrawn_at__isnull=False)),
         "started": Count("pk", filter=Q(adapters.started_first_module())),
         "analysed": Count("pk", filter=Q(submitted_follow_up)),
+        "attended": Count("pk", filter=Q(visit)),
     }
-    if visit is not None:
-        aggregates["attended"] = Count("pk", filter=Q(visit))
     per_group: dict[Any, dict[str, Any]] = {
         row["allocation__arm_id"]: dict(row)
         for row in members.filter(allocated_q).values("allocation__arm_id").annotate(**aggregates)
@@ -180,7 +178,7 @@ def study_flow(study: Study) -> Flow:
             group.received = counts.get("started", 0)
             group.received_label = _("started module 1")
         else:
-            group.received = counts.get("attended") if visit is not None else None
+            group.received = counts.get("attended", 0)
             group.received_label = _("attended the first physiotherapy visit")
         group.follow_ups = [
             FollowUpCount(tp.label, completed.get((key, tp.pk), 0)) for tp in follow_ups

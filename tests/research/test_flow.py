@@ -11,6 +11,7 @@ from django.utils import timezone
 from modules.models import Module, ModuleProgress
 from research.flow import diagram, study_flow
 from research.models import StudyParticipant, WithdrawalReason
+from therapists.models import PhysioVisit
 from tests.factories import make_participant
 from tests.research.builders import (
     CONTROL_NAME,
@@ -49,8 +50,19 @@ def _populate(study, site, admin, prefix: str, randomised: int = 4) -> list[Stud
     return members
 
 
-def test_the_flow_counts_every_stage(study, site, admin_user) -> None:  # type: ignore[no-untyped-def]
+def test_the_flow_counts_every_stage(study, site, admin_user, physio) -> None:  # type: ignore[no-untyped-def]
     members = _populate(study, site, admin_user, "a")
+    arm_of = {
+        m.pk: m.arm.name
+        for m in StudyParticipant.objects.filter(pk__in=[m.pk for m in members]).with_arm()
+    }
+    control = [m for m in members if arm_of[m.pk] == CONTROL_NAME]
+    # One control participant came to the first physiotherapy visit, another missed it.
+    for member, came in zip(control, (True, False), strict=False):
+        PhysioVisit.objects.create(
+            participant=member.participant, physiotherapist=physio,
+            scheduled_at=timezone.now(), attended=came,
+        )
     flow = study_flow(study)
     assert (flow.invited, flow.screened, flow.eligible, flow.not_eligible) == (8, 7, 6, 1)
     assert flow.not_screened == 1 and flow.withdrew_before == 1 and flow.awaiting == 1
@@ -74,8 +86,8 @@ def test_the_flow_counts_every_stage(study, site, admin_user) -> None:  # type: 
         assert group.analysed == expected_followed[name]
     intervention = by_name[INTERVENTION_NAME]
     assert intervention.received == intervention.allocated  # everyone started module 1
-    # The control arm gets the activity plan only: visits are not recorded on the platform yet.
-    assert by_name[CONTROL_NAME].received is None
+    # The control arm gets the activity plan only: received means attended a visit.
+    assert by_name[CONTROL_NAME].received == min(1, len(control))
     assert sum(g.withdrew for g in flow.groups) == 1
 
 
