@@ -5,6 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed
+PORT ?= 8000
 
 .PHONY: install run test lint code bench clean messages compile
 
@@ -23,13 +24,13 @@ run: install
 	$(MANAGE) load_programme
 	$(MANAGE) seed_demo
 	@echo ""
-	@echo "  Open http://127.0.0.1:8000/ and sign in with one of the accounts above."
+	@echo "  Open http://127.0.0.1:$(PORT)/ and sign in with one of the accounts above."
 	@echo "  Staff accounts ask for a two-factor code: run 'make code' in another terminal."
 	@echo ""
 	@trap 'kill 0' EXIT; \
 	  $(PY) -m celery -A icbt worker --pool=solo --loglevel=info & \
 	  $(PY) -m celery -A icbt beat --loglevel=info & \
-	  $(MANAGE) runserver 127.0.0.1:8000
+	  $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 # Current two-factor codes of the demo staff accounts.
 code: export DEBUG ?= 1

@@ -25,15 +25,44 @@ class SiteAdmin(admin.ModelAdmin[Site]):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "site", "is_participant", "is_therapist",
-                    "is_physiotherapist", "is_research_admin"]
-    list_filter = ["site", "is_participant", "is_therapist", "is_physiotherapist", "is_research_admin"]
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "site",
+        "is_participant",
+        "is_therapist",
+        "is_physiotherapist",
+        "is_research_admin",
+    ]
+    list_filter = [
+        "site",
+        "is_participant",
+        "is_therapist",
+        "is_physiotherapist",
+        "is_research_admin",
+    ]
     search_fields = ["email", "first_name", "last_name", "study_id"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Person", {"fields": ("first_name", "last_name", "site", "study_id", "language", "timezone")}),
-        ("Roles", {"fields": ("is_participant", "is_therapist", "is_physiotherapist",
-                              "is_research_admin", "is_active", "is_staff", "is_superuser")}),
+        (
+            "Person",
+            {"fields": ("first_name", "last_name", "site", "study_id", "language", "timezone")},
+        ),
+        (
+            "Roles",
+            {
+                "fields": (
+                    "is_participant",
+                    "is_therapist",
+                    "is_physiotherapist",
+                    "is_research_admin",
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                )
+            },
+        ),
         ("Consent", {"fields": ("consent_version", "consent_accepted_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
@@ -42,7 +71,15 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin[Invitation]):
-    list_display = ["email", "role", "site", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    list_display = [
+        "email",
+        "role",
+        "site",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    ]
     exclude = ["token_hash"]
     readonly_fields = ["accepted_at", "accepted_by", "created_at"]
 
@@ -77,8 +114,16 @@ class ConsentRecordAdmin(ReadOnlyAdmin):
 class NotificationAdmin(ReadOnlyAdmin):
     """The outbox, to see what went out and what failed (the staff page shows the same)."""
 
-    list_display = ["created_at", "recipient", "kind", "channel", "state", "attempts", "sent_at",
-                    "last_error"]
+    list_display = [
+        "created_at",
+        "recipient",
+        "kind",
+        "channel",
+        "state",
+        "attempts",
+        "sent_at",
+        "last_error",
+    ]
     list_filter = ["state", "kind", "channel"]
     list_select_related = ["recipient"]
     search_fields = ["recipient__email", "recipient__study_id"]
@@ -86,7 +131,12 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 @admin.register(NotificationPreference)
 class NotificationPreferenceAdmin(admin.ModelAdmin[NotificationPreference]):
-    list_display = ["user", "channel", "quiet_hours_start", "quiet_hours_end",
-                    "max_per_kind_per_week"]
+    list_display = [
+        "user",
+        "channel",
+        "quiet_hours_start",
+        "quiet_hours_end",
+        "max_per_kind_per_week",
+    ]
     list_select_related = ["user"]
     raw_id_fields = ["user"]

@@ -29,9 +29,7 @@ class InvitationSignupForm(SignupForm):
     def clean_email(self) -> str:
         email: str = super().clean_email()
         if self.invitation is None or email.lower() != self.invitation.email.lower():
-            raise forms.ValidationError(
-                _("Use the e-mail address the invitation was sent to.")
-            )
+            raise forms.ValidationError(_("Use the e-mail address the invitation was sent to."))
         return email
 
     def save(self, request: Any) -> User:

@@ -34,7 +34,9 @@ class SessionLifetimeMiddleware:
             started = request.session.setdefault("signed_in_at", now)
             if now - started > settings.SESSION_ABSOLUTE_LIFETIME:
                 logout(request)
-                messages.info(request, _("For your security you were signed out. Please sign in again."))
+                messages.info(
+                    request, _("For your security you were signed out. Please sign in again.")
+                )
                 return HttpResponseRedirect(reverse("account_login"))
             if now - request.session.get("seen_at", 0) >= SESSION_TOUCH_INTERVAL:
                 request.session["seen_at"] = now

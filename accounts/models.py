@@ -147,9 +147,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(
         _("language"), max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
-    timezone = models.CharField(
-        _("time zone"), max_length=64, default=settings.TIME_ZONE
-    )
+    timezone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE)
     consent_version = models.CharField(max_length=20, blank=True)
     consent_accepted_at = models.DateTimeField(null=True, blank=True)
     # The last request the person made while signed in, to the minute (see mark_seen).
@@ -243,7 +241,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 def generate_study_id() -> str:
     # Random rather than sequential, so a study id says nothing about enrolment order or site.
     while True:
-        candidate = "P" + "".join(secrets.choice("23456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(7))
+        candidate = "P" + "".join(
+            secrets.choice("23456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(7)
+        )
         if not User.objects.filter(study_id=candidate).exists():
             return candidate
 
@@ -257,6 +257,9 @@ class ConsentRecord(models.Model):
 
     class Meta:
         ordering = ["-accepted_at"]
+
+    def __str__(self) -> str:
+        return f"consent {self.version} at {self.accepted_at:%Y-%m-%d %H:%M}"
 
 
 def hash_token(token: str) -> str:
@@ -358,9 +361,7 @@ class Invitation(models.Model):
         """Mark the invitation used. Returns False if it was used, withdrawn or expired
         meanwhile: the conditional update settles a race between two tabs accepting at once."""
         now = timezone.now()
-        claimed = (
-            Invitation.objects.usable().filter(pk=self.pk).update(accepted_at=now)
-        )
+        claimed = Invitation.objects.usable().filter(pk=self.pk).update(accepted_at=now)
         if claimed:
             self.accepted_at = now
         return bool(claimed)
@@ -406,6 +407,9 @@ class AccessLog(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["subject", "-created_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise ValidationError("Access-log rows cannot be changed.")
@@ -416,7 +420,12 @@ class AccessLog(models.Model):
 
     @classmethod
     def record(
-        cls, *, actor: User, role: Role | str, action: str, subject: User | None = None,
+        cls,
+        *,
+        actor: User,
+        role: Role | str,
+        action: str,
+        subject: User | None = None,
         detail: str = "",
     ) -> AccessLog:
         return cls.objects.create(
@@ -526,7 +535,9 @@ class Notification(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=40, choices=NotificationKind.choices)
     channel = models.CharField(
-        _("channel"), max_length=10, choices=NotificationChannel.choices,
+        _("channel"),
+        max_length=10,
+        choices=NotificationChannel.choices,
         default=NotificationChannel.EMAIL,
     )
     # "<kind>:<recipient id>:<period>": the unique index makes writing the same reminder twice
@@ -534,7 +545,9 @@ class Notification(models.Model):
     dedupe_key = models.CharField(max_length=200, unique=True)
     context = models.JSONField(default=dict, blank=True)
     state = models.CharField(
-        _("state"), max_length=10, choices=NotificationState.choices,
+        _("state"),
+        max_length=10,
+        choices=NotificationState.choices,
         default=NotificationState.PENDING,
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -591,7 +604,9 @@ class NotificationPreference(models.Model):
         User, on_delete=models.CASCADE, related_name="notification_preference"
     )
     channel = models.CharField(
-        _("send reminders by"), max_length=10, choices=NotificationChannel.choices,
+        _("send reminders by"),
+        max_length=10,
+        choices=NotificationChannel.choices,
         default=NotificationChannel.EMAIL,
     )
     phone_number = models.CharField(_("mobile number"), max_length=20, blank=True)

@@ -40,7 +40,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None or not invitation.is_usable:
         status = invitation.status if invitation else None
         return render(
-            request, "accounts/invitation_invalid.html", {"status": status}, status=410 if invitation else 404
+            request,
+            "accounts/invitation_invalid.html",
+            {"status": status},
+            status=410 if invitation else 404,
         )
     if request.user.is_authenticated:
         return render(request, "accounts/invitation_signed_in.html", status=409)
@@ -58,7 +61,11 @@ def consent(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user.accept_consent(version=settings.CONSENT_VERSION)
         return redirect("home")
-    template = "accounts/consent_participant.html" if user.is_participant else "accounts/consent_staff.html"
+    template = (
+        "accounts/consent_participant.html"
+        if user.is_participant
+        else "accounts/consent_staff.html"
+    )
     return render(
         request,
         template,
@@ -224,7 +231,9 @@ def notification_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(notifications, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
     # Who was told what and when is information about participants: the read is logged.
     AccessLog.record(
-        actor=request.user, role=Role.ADMIN, action="notifications.list",
+        actor=request.user,
+        role=Role.ADMIN,
+        action="notifications.list",
         detail=request.GET.urlencode(),
     )
     query = request.GET.copy()

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import pytest
 from django.core.cache import cache
 
-from tests.helpers import require_service  # noqa: F401  (imported from here by tests)
 from tests.browser import chromium, page  # noqa: F401  (fixtures for every browser test)
 from tests.factories import (
     make_admin,
@@ -17,6 +16,7 @@ from tests.factories import (
     make_site,
     make_therapist,
 )
+from tests.helpers import require_service  # noqa: F401  (imported from here by tests)
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in browser tests
 # are still synchronous.

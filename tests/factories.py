@@ -10,8 +10,8 @@ from django.conf import settings
 from accounts.models import Site, User
 from therapists.models import CareAssignment, CareRole
 
-PASSWORD = "correct-horse-battery"  # noqa: S105
-TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105
+PASSWORD = "correct-horse-battery"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def make_site(code: str = "north", name: str = "North clinic") -> Site:

@@ -105,7 +105,9 @@ def test_the_django_admin_signs_in_through_allauth(client, db):  # type: ignore[
 def test_staff_sign_in_asks_for_the_second_factor(client, therapist):  # type: ignore[no-untyped-def]
     from tests.factories import PASSWORD, current_totp_code
 
-    response = client.post(reverse("account_login"), {"login": therapist.email, "password": PASSWORD})
+    response = client.post(
+        reverse("account_login"), {"login": therapist.email, "password": PASSWORD}
+    )
     assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
     assert "_auth_user_id" not in client.session
     response = client.post(reverse("mfa_authenticate"), {"code": current_totp_code()})

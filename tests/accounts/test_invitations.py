@@ -18,6 +18,7 @@ def client(client):  # type: ignore[no-untyped-def]
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
+
 NEW_PASSWORD = "a-long-new-password-7"
 
 
@@ -89,7 +90,9 @@ def test_it_refuses_another_email_address(client, site, admin_user):  # type: ig
     response = accept(client, token, email="someone.else@test.example")
     assert response.status_code == 200  # the form again, with an error
     assert "invitation was sent to" in response.content.decode()
-    assert not User.objects.filter(email__in=["someone.else@test.example", invitation.email]).exists()
+    assert not User.objects.filter(
+        email__in=["someone.else@test.example", invitation.email]
+    ).exists()
     invitation.refresh_from_db()
     assert invitation.accepted_at is None
 
@@ -131,7 +134,9 @@ def test_staff_invitation_gives_the_staff_role(client, site, admin_user):  # typ
     assert user.is_physiotherapist and not user.is_participant and not user.is_therapist
 
 
-def test_admin_invites_from_the_staff_page_and_an_email_goes_out(client, site, admin_user, mailoutbox):  # type: ignore[no-untyped-def]
+def test_admin_invites_from_the_staff_page_and_an_email_goes_out(
+    client, site, admin_user, mailoutbox
+):  # type: ignore[no-untyped-def]
     client.force_login(admin_user)
     response = client.post(
         reverse("accounts:invitations"),
@@ -162,7 +167,9 @@ def test_admin_cannot_invite_to_another_site(client, site, other_site, admin_use
 def test_only_admins_open_the_invitation_page(client, who, request):  # type: ignore[no-untyped-def]
     client.force_login(request.getfixturevalue(who))
     assert client.get(reverse("accounts:invitations")).status_code == 404
-    assert client.post(reverse("accounts:invitations"), {"email": "x@test.example"}).status_code == 404
+    assert (
+        client.post(reverse("accounts:invitations"), {"email": "x@test.example"}).status_code == 404
+    )
 
 
 def test_admin_gives_a_staff_member_a_second_role(client, admin_user, therapist):  # type: ignore[no-untyped-def]

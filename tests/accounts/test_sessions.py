@@ -23,7 +23,8 @@ client = Client(REMOTE_ADDR=sys.argv[2])
 results = []
 for _ in range(int(sys.argv[3])):
     response = client.post("/accounts/login/", {"login": sys.argv[1], "password": "wrong-password"})
-    codes = [e.code for errors in response.context["form"].errors.as_data().values() for e in errors]
+    errors = response.context["form"].errors.as_data().values()
+    codes = [e.code for field in errors for e in field]
     results.append("throttled" if "too_many_login_attempts" in codes else "refused")
 print(",".join(results))
 """
@@ -38,7 +39,11 @@ def _fail_logins(email: str, ip: str, count: int) -> list[str]:
     out = subprocess.run(
         [PYTHON, "-c", FAIL_LOGINS, email, ip, str(count)],
         env=subprocess_env(DJANGO_SETTINGS_MODULE="icbt.settings"),
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     return out.stdout.strip().splitlines()[-1].split(",")
 
@@ -52,7 +57,8 @@ def test_login_throttling_holds_across_two_processes(client, participant):  # ty
     assert second == ["refused", "refused", "throttled"]
     # Even the right password is refused while the account is throttled.
     response = client.post(
-        reverse("account_login"), {"login": participant.email, "password": PASSWORD},
+        reverse("account_login"),
+        {"login": participant.email, "password": PASSWORD},
         REMOTE_ADDR="10.0.0.3",
     )
     assert throttled(response)

@@ -34,9 +34,24 @@ def worker_queue(transactional_db):  # type: ignore[no-untyped-def]
         require_service(redis_is_reachable(), f"Redis at {settings.REDIS_URL} does not answer")
     queue = f"test-{uuid.uuid4().hex[:8]}"
     worker = subprocess.Popen(
-        [PYTHON, "-m", "celery", "-A", "icbt", "worker", "--pool=solo", "-Q", queue,
-         "--without-mingle", "--without-gossip", "--loglevel=warning"],
-        env=subprocess_env(), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "icbt",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=warning",
+        ],
+        env=subprocess_env(),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         yield queue

@@ -27,7 +27,11 @@ def test_no_migrations_are_missing() -> None:
 def test_deploy_checks_pass_with_production_settings() -> None:
     result = subprocess.run(
         [PYTHON, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        env=PRODUCTION_ENV, cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env=PRODUCTION_ENV,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -36,7 +40,11 @@ def test_deploy_checks_pass_with_production_settings() -> None:
 def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off() -> None:
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
     result = subprocess.run(
-        [PYTHON, "manage.py", "check"], env=env, cwd=ROOT, capture_output=True, text=True,
+        [PYTHON, "manage.py", "check"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
     assert result.returncode != 0
@@ -53,7 +61,9 @@ def test_seed_demo_runs_twice_without_duplicates() -> None:
     assert User.objects.filter(email__endswith="@example.org").count() == 6
     assert CareAssignment.objects.current().count() == 4
     participant = User.objects.get(email="participant@example.org")
-    therapist = CareAssignment.objects.current().get(participant=participant, role="therapist").staff
+    therapist = (
+        CareAssignment.objects.current().get(participant=participant, role="therapist").staff
+    )
     assert therapist.email == "therapist@example.org"
 
 

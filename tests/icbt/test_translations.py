@@ -47,16 +47,31 @@ def test_the_compiled_catalogue_is_up_to_date(catalogue: Path) -> None:
 
 
 def test_no_ui_string_is_missing_from_the_catalogues(tmp_path: Path) -> None:
-    require_service(bool(shutil.which("xgettext")), "gettext is not installed (apt-get install gettext)")
+    require_service(
+        bool(shutil.which("xgettext")), "gettext is not installed (apt-get install gettext)"
+    )
     copy = tmp_path / "project"
     shutil.copytree(
-        ROOT, copy,
+        ROOT,
+        copy,
         ignore=shutil.ignore_patterns(".venv", ".var", ".git", "staticfiles", "docs", "tests"),
     )
     subprocess.run(
-        [PYTHON, "manage.py", "makemessages", "-l", "sv", "--no-obsolete", "--no-location",
-         "--ignore", "modules/content/*"],
-        cwd=copy, check=True, capture_output=True, env={"DEBUG": "1", "PATH": "/usr/bin:/bin"},
+        [
+            PYTHON,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "sv",
+            "--no-obsolete",
+            "--no-location",
+            "--ignore",
+            "modules/content/*",
+        ],
+        cwd=copy,
+        check=True,
+        capture_output=True,
+        env={"DEBUG": "1", "PATH": "/usr/bin:/bin"},
         timeout=300,
     )
     missing: list[str] = []

@@ -11,7 +11,6 @@ from django.utils import timezone
 from modules.models import Module, ModuleProgress
 from research.flow import diagram, study_flow
 from research.models import StudyParticipant, WithdrawalReason
-from therapists.models import PhysioVisit
 from tests.factories import make_participant
 from tests.research.builders import (
     CONTROL_NAME,
@@ -20,6 +19,7 @@ from tests.research.builders import (
     new_ready_member,
     submit_time_point,
 )
+from therapists.models import PhysioVisit
 
 pytestmark = pytest.mark.django_db
 

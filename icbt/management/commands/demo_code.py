@@ -21,7 +21,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, email: str | None = None, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("demo_code only runs with DEBUG=1.")
-        emails = [email] if email else [p.email for p in DEMO_PEOPLE if "participant" not in p.roles]
+        emails = (
+            [email] if email else [p.email for p in DEMO_PEOPLE if "participant" not in p.roles]
+        )
         authenticators = Authenticator.objects.filter(
             user__email__in=emails, type=Authenticator.Type.TOTP
         ).select_related("user")

@@ -28,9 +28,12 @@ class Command(BaseCommand):
             site, _ = Site.objects.get_or_create(code="demo", defaults={"name": "Demo clinic"})
             people = {person.email: self._person(site, person) for person in DEMO_PEOPLE}
             for email, user in people.items():
-                if user.has_staff_role and not Authenticator.objects.filter(
-                    user=user, type=Authenticator.Type.TOTP
-                ).exists():
+                if (
+                    user.has_staff_role
+                    and not Authenticator.objects.filter(
+                        user=user, type=Authenticator.Type.TOTP
+                    ).exists()
+                ):
                     TOTP.activate(user, generate_totp_secret())
                     RecoveryCodes.activate(user)
                 if email == "admin@example.org" and not user.is_superuser:
@@ -43,7 +46,9 @@ class Command(BaseCommand):
                 ("participant2@example.org", "physio@example.org", CareRole.PHYSIOTHERAPIST),
             ]
             for participant, staff, role in care:
-                CareAssignment.assign(participant=people[participant], staff=people[staff], role=role)
+                CareAssignment.assign(
+                    participant=people[participant], staff=people[staff], role=role
+                )
             programme_seeded = seed_demo_progress(
                 people["participant@example.org"], people["participant2@example.org"]
             )
