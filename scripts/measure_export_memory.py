@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -117,6 +118,7 @@ def main(sizes: list[int]) -> None:
             )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+        shutil.rmtree(os.environ["VAR_DIR"], ignore_errors=True)
 
 
 if __name__ == "__main__":
