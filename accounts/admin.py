@@ -23,7 +23,7 @@ class SiteAdmin(admin.ModelAdmin[Site]):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     ordering = ["email"]
     list_display = [
         "email",

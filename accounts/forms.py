@@ -27,7 +27,7 @@ class InvitationSignupForm(SignupForm):
             self.fields["first_name"].initial = self.invitation.first_name
 
     def clean_email(self) -> str:
-        email: str = super().clean_email()
+        email = str(super().clean_email())
         if self.invitation is None or email.lower() != self.invitation.email.lower():
             raise forms.ValidationError(_("Use the e-mail address the invitation was sent to."))
         return email
@@ -54,7 +54,7 @@ class InvitationForm(forms.Form):
             self.fields["site"].initial = sites.first()
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
+        email = str(self.cleaned_data["email"]).strip().lower()
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError(_("Someone already has an account with this address."))
         if Invitation.objects.usable().filter(email__iexact=email).exists():

@@ -78,9 +78,9 @@ class OnboardingMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated and not request.path.startswith(ONBOARDING_OPEN_PREFIXES):
-            if user.needs_consent():  # type: ignore[union-attr]
+            if user.needs_consent():
                 return HttpResponseRedirect(reverse("accounts:consent"))
-            if (user.has_staff_role or user.is_staff) and not user_is_mfa_enabled(user):  # type: ignore[union-attr,arg-type]
+            if (user.has_staff_role or user.is_staff) and not user_is_mfa_enabled(user):
                 messages.warning(
                     request,
                     _("Staff accounts need two-factor authentication. Set it up to continue."),

@@ -73,7 +73,7 @@ class UserQuerySet(models.QuerySet["User"]):
         if not user.is_authenticated:
             return self.none()
         if user.is_research_admin:
-            return self.filter(site_id=user.site_id)
+            return self.filter(site__people=user)
         return self.filter(pk=user.pk)
 
     def with_last_activity(self) -> UserQuerySet:
@@ -153,7 +153,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     # The last request the person made while signed in, to the minute (see mark_seen).
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -274,7 +274,7 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
 
     def visible_to(self, user: User) -> InvitationQuerySet:
         if user.is_authenticated and user.is_research_admin:
-            return self.filter(site_id=user.site_id)
+            return self.filter(site__people=user)
         return self.none()
 
 

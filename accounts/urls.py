@@ -17,7 +17,8 @@ urlpatterns = [
     path("staff/people/", views.people, name="people"),
     path("staff/people/<int:pk>/roles/", views.staff_roles, name="staff-roles"),
     path(
-        "preferences/notifications/", views.notification_preferences,
+        "preferences/notifications/",
+        views.notification_preferences,
         name="notification-preferences",
     ),
     path("staff/notifications/", views.notification_log, name="notification-log"),

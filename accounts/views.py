@@ -86,7 +86,7 @@ def _send_invitation(request: HttpRequest, invitation: Invitation, token: str) -
 @admin_required
 @require_http_methods(["GET", "POST"])
 def invitations(request: AuthenticatedHttpRequest) -> HttpResponse:
-    sites = Site.objects.filter(pk=request.user.site_id)
+    sites = Site.objects.filter(people=request.user)
     form = InvitationForm(request.POST or None, sites=sites)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -180,8 +180,8 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = "/"
     if request.user.is_authenticated:
-        request.user.language = language  # type: ignore[union-attr]
-        request.user.save(update_fields=["language"])  # type: ignore[union-attr]
+        request.user.language = language
+        request.user.save(update_fields=["language"])
     response = HttpResponseRedirect(next_url)
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax")
     return response

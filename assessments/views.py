@@ -275,7 +275,7 @@ def flag_handle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         )
     else:
         flag.refresh_from_db()
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "assessments/staff_scores.html#flag-handled", {"flag": flag})
     messages.success(request, _("The flag is marked as handled."))
     return redirect("assessments:staff-scores", flag.participant_id)

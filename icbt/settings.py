@@ -156,7 +156,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "db.sqlite3",
+            "NAME": str(VAR_DIR / "db.sqlite3"),
             # Web, worker and beat share this file: WAL and a busy timeout let them take turns
             # instead of failing with "database is locked".
             "OPTIONS": {

@@ -65,9 +65,7 @@ def attended_first_visit() -> Exists:
     activity plan)."""
     from therapists.models import PhysioVisit
 
-    return Exists(
-        PhysioVisit.objects.attended().filter(participant_id=OuterRef("participant_id"))
-    )
+    return Exists(PhysioVisit.objects.attended().filter(participant_id=OuterRef("participant_id")))
 
 
 # --- assessments: baseline, scores ----------------------------------------------------------

@@ -63,9 +63,7 @@ urlpatterns = [
     ),
     path("care/physio/participants/<int:pk>/plan/", physio_views.plan_edit, name="plan-edit"),
     path("activity/", physio_views.my_activity, name="my-activity"),
-    path(
-        "activity/<int:pk>/delete/", physio_views.my_activity_delete, name="my-activity-delete"
-    ),
+    path("activity/<int:pk>/delete/", physio_views.my_activity_delete, name="my-activity-delete"),
     path("goals/", physio_views.my_goals, name="my-goals"),
     path("messages/", views.my_messages, name="my-messages"),
     path("messages/earlier/<int:pk>/", views.my_earlier_thread, name="my-earlier-thread"),

@@ -15,8 +15,11 @@ def test_an_invited_participant_sets_a_password_accepts_consent_and_lands_home(
     page: Any, site: Any, admin_user: Any
 ) -> None:
     _, token = Invitation.issue(
-        email="new.participant@test.example", role=Role.PARTICIPANT, site=site,
-        invited_by=admin_user, first_name="Nora",
+        email="new.participant@test.example",
+        role=Role.PARTICIPANT,
+        site=site,
+        invited_by=admin_user,
+        first_name="Nora",
     )
 
     page.goto(f"{page.base_url}/invite/{token}/")

@@ -60,8 +60,10 @@ def test_the_flow_counts_every_stage(study, site, admin_user, physio) -> None:  
     # One control participant came to the first physiotherapy visit, another missed it.
     for member, came in zip(control, (True, False), strict=False):
         PhysioVisit.objects.create(
-            participant=member.participant, physiotherapist=physio,
-            scheduled_at=timezone.now(), attended=came,
+            participant=member.participant,
+            physiotherapist=physio,
+            scheduled_at=timezone.now(),
+            attended=came,
         )
     flow = study_flow(study)
     assert (flow.invited, flow.screened, flow.eligible, flow.not_eligible) == (8, 7, 6, 1)
