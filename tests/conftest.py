@@ -33,6 +33,20 @@ def _fast_and_clean(settings: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
+def cast_language() -> str | None:
+    """The language the cast's accounts use; None keeps the platform's default (Swedish).
+    A test module that reads English wording overrides this fixture."""
+    return None
+
+
+def speaking(user, language: str | None):  # type: ignore[no-untyped-def]
+    if language and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user
+
+
+@pytest.fixture
 def site(db: None):  # type: ignore[no-untyped-def]
     return make_site("north", "North clinic")
 
@@ -43,32 +57,34 @@ def other_site(db: None):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def therapist(site):  # type: ignore[no-untyped-def]
-    return make_therapist(site, "therapist@test.example")
+def therapist(site, cast_language):  # type: ignore[no-untyped-def]
+    return speaking(make_therapist(site, "therapist@test.example"), cast_language)
 
 
 @pytest.fixture
-def other_therapist(site):  # type: ignore[no-untyped-def]
-    return make_therapist(site, "other.therapist@test.example")
+def other_therapist(site, cast_language):  # type: ignore[no-untyped-def]
+    return speaking(make_therapist(site, "other.therapist@test.example"), cast_language)
 
 
 @pytest.fixture
-def physio(site):  # type: ignore[no-untyped-def]
-    return make_physio(site, "physio@test.example")
+def physio(site, cast_language):  # type: ignore[no-untyped-def]
+    return speaking(make_physio(site, "physio@test.example"), cast_language)
 
 
 @pytest.fixture
-def admin_user(site):  # type: ignore[no-untyped-def]
-    return make_admin(site, "admin@test.example")
+def admin_user(site, cast_language):  # type: ignore[no-untyped-def]
+    return speaking(make_admin(site, "admin@test.example"), cast_language)
 
 
 @pytest.fixture
-def participant(site, therapist, physio):  # type: ignore[no-untyped-def]
-    return make_participant(site, "participant@test.example", therapist=therapist, physio=physio)
+def participant(site, therapist, physio, cast_language):  # type: ignore[no-untyped-def]
+    person = make_participant(site, "participant@test.example", therapist=therapist, physio=physio)
+    return speaking(person, cast_language)
 
 
 @pytest.fixture
-def other_participant(site, other_therapist, physio):  # type: ignore[no-untyped-def]
-    return make_participant(
+def other_participant(site, other_therapist, physio, cast_language):  # type: ignore[no-untyped-def]
+    person = make_participant(
         site, "other.participant@test.example", therapist=other_therapist, physio=physio
     )
+    return speaking(person, cast_language)

@@ -18,36 +18,10 @@ from tests.factories import make_participant, make_therapist
 pytestmark = pytest.mark.django_db
 
 
-# The cast is created in the platform's default language (Swedish); these tests read English.
+# These tests read the pages' English wording.
 @pytest.fixture
-def participant(participant: User) -> User:
-    return _in_english(participant)
-
-
-@pytest.fixture
-def other_participant(other_participant: User) -> User:
-    return _in_english(other_participant)
-
-
-@pytest.fixture
-def therapist(therapist: User) -> User:
-    return _in_english(therapist)
-
-
-@pytest.fixture
-def physio(physio: User) -> User:
-    return _in_english(physio)
-
-
-@pytest.fixture
-def admin_user(admin_user: User) -> User:
-    return _in_english(admin_user)
-
-
-def _in_english(user: User) -> User:
-    user.language = "en"
-    user.save(update_fields=["language"])
-    return user
+def cast_language() -> str:
+    return "en"
 
 
 # HADS positions giving anxiety item scores of 2 or 3 (odd items; 1, 3, 5, 11, 13 print 3..0).

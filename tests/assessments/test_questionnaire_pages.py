@@ -18,36 +18,10 @@ from tests.factories import make_participant
 pytestmark = pytest.mark.django_db
 
 
-# The cast is created in the platform's default language (Swedish); these tests read English.
+# These tests read the pages' English wording.
 @pytest.fixture
-def participant(participant: User) -> User:
-    return _in_english(participant)
-
-
-@pytest.fixture
-def other_participant(other_participant: User) -> User:
-    return _in_english(other_participant)
-
-
-@pytest.fixture
-def therapist(therapist: User) -> User:
-    return _in_english(therapist)
-
-
-@pytest.fixture
-def physio(physio: User) -> User:
-    return _in_english(physio)
-
-
-@pytest.fixture
-def admin_user(admin_user: User) -> User:
-    return _in_english(admin_user)
-
-
-def _in_english(user: User) -> User:
-    user.language = "en"
-    user.save(update_fields=["language"])
-    return user
+def cast_language() -> str:
+    return "en"
 
 
 SHORT = ["pain_vas", "pain_locations", "hads"]  # pages: 1 VAS, 2 body map, 3-5 HADS
