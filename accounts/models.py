@@ -559,6 +559,10 @@ class Notification(models.Model):
     # queued again every minute while it waits for a worker.
     queued_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    # Set just before the message is given to the channel (e-mail server, SMS provider): a row
+    # found stuck in SENDING with this set may have been delivered and is not sent again
+    # (accounts/notifications/sending.py).
+    handed_over_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     # Why the last try failed or why the row was skipped: an exception class or a fixed reason,
     # never text from the message or the provider's reply.

@@ -141,6 +141,14 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 
+# Web, worker and beat share an SQLite file: WAL and a busy timeout let them take turns instead of
+# failing with "database is locked" (IMMEDIATE: a transaction takes the write lock when it
+# begins, so it waits for its turn rather than failing when it first writes).
+_SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
@@ -151,19 +159,15 @@ if DATABASE_URL:
             "max_size": env_int("DATABASE_POOL_MAX", 10),
             "timeout": 10,
         }
+    elif _db["ENGINE"] == "django.db.backends.sqlite3":
+        _db.setdefault("OPTIONS", {}).update(_SQLITE_OPTIONS)
     DATABASES = {"default": _db}
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(VAR_DIR / "db.sqlite3"),
-            # Web, worker and beat share this file: WAL and a busy timeout let them take turns
-            # instead of failing with "database is locked".
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "OPTIONS": dict(_SQLITE_OPTIONS),
             # A file, not memory, so that a Celery worker started by a test sees the same data.
             "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
         }
@@ -176,15 +180,27 @@ AUTH_USER_MODEL = "accounts.User"
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
+    # Redis may go away (restart, failover, a full disk) while people are using the site. Short
+    # socket timeouts make an unreachable Redis cost a request a second at most, not a hang:
+    # the cache then answers from memory (icbt/cache.py says what that means for rate limits),
+    # and a task that cannot be handed to the broker is picked up from the database later (the
+    # notification outbox's dispatch sweep; research's weekly sweep for reports and exports).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "icbt.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "icbt",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1, "retry_after": 5},
         }
     }
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": 1,
+        # Commands other than the worker's wait for the next message (which does not use it).
+        "socket_timeout": 2,
+    }
+    CELERY_BROKER_CONNECTION_TIMEOUT = 2
 else:
     # A cache every process on this machine shares, so rate limits hold across web processes.
     CACHES = {
@@ -204,6 +220,15 @@ else:
         "store_processed": False,
     }
 
+# Handing a task to the broker from a request: one quick retry, then give up (the callers catch
+# the error and leave the work in the database for a sweep), rather than Celery's default of
+# three, which would hold the request for several socket timeouts.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0.2,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -394,7 +419,7 @@ THERAPISTS_TRIAGE_SOURCES = [
 # due. Both run on beat; the outbox is in the database, so nothing is lost while Redis is down.
 CELERY_BEAT_SCHEDULE["notifications-dispatch"] = {
     "task": "accounts.tasks.dispatch_due_notifications",
-    "schedule": 60.0,
+    "schedule": env_int("NOTIFICATION_DISPATCH_INTERVAL", 60),
 }
 CELERY_BEAT_SCHEDULE["notifications-sweeps"] = {
     "task": "accounts.tasks.run_reminder_sweeps",

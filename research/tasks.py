@@ -51,8 +51,8 @@ def generate_report(self: Any, report_id: int) -> None:
 def generate_weekly_reports(period_start: str = "") -> int:
     """Beat's sweep: make sure every therapist and open study has its report for the last
     complete week, and queue the ones still to be made. Idempotent per week: a report made is
-    not made again; one waiting for a worker is queued again only after an hour. Also deletes
-    Excel exports past REPORTS_EXPORT_KEEP_DAYS."""
+    not made again; one waiting for a worker is queued again only after an hour. Also queues
+    Excel exports whose task was lost again, and deletes those past REPORTS_EXPORT_KEEP_DAYS."""
     from research import reports
 
     now = timezone.now()
@@ -67,8 +67,26 @@ def generate_weekly_reports(period_start: str = "") -> int:
     Report.objects.filter(pk__in=queued).update(queued_at=now)
     for report_id in queued:
         generate_report.delay(report_id)
+    requeue_waiting_exports(now)
     expire_exports(now)
     return len(queued)
+
+
+# An export asked for longer ago than this and still waiting lost its task (the broker was
+# down when it was asked for, or lost its queue): it is queued again. A duplicate is harmless,
+# the claim makes the file once.
+EXPORT_REQUEUE_AFTER = timedelta(minutes=15)
+
+
+def requeue_waiting_exports(now: datetime) -> int:
+    waiting = list(
+        DataExport.objects.filter(
+            state=JobState.PENDING, created_at__lt=now - EXPORT_REQUEUE_AFTER
+        ).values_list("pk", flat=True)
+    )
+    for export_id in waiting:
+        build_adherence_export.delay(export_id)
+    return len(waiting)
 
 
 def expire_exports(now: datetime) -> int:

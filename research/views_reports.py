@@ -9,6 +9,7 @@ a 404. Every download is written to the access log; making files is left to the 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import cast
 
 from django.contrib import messages
@@ -110,7 +111,9 @@ def report_regenerate(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 
 def _queue(request: AuthenticatedHttpRequest, report: Report) -> None:
     if report.request_again(by=request.user):
-        generate_report.delay_on_commit(report.pk)  # type: ignore[attr-defined]
+        # robust: a broker that is down must not fail the request; the weekly sweep queues
+        # the report again (research.tasks.generate_weekly_reports).
+        transaction.on_commit(partial(generate_report.delay, report.pk), robust=True)
         messages.success(request, _("The report is being made. It appears here when it is ready."))
     else:
         messages.info(request, _("This report is being made right now."))
@@ -209,7 +212,8 @@ def adherence_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     with transaction.atomic():
         export = DataExport.objects.create(study=study, requested_by=request.user)
         _log_export(request, study, f"adherence xlsx {export.pk} requested")
-        build_adherence_export.delay_on_commit(export.pk)  # type: ignore[attr-defined]
+        # robust, as for reports: the sweep queues an export still waiting again.
+        transaction.on_commit(partial(build_adherence_export.delay, export.pk), robust=True)
     messages.success(
         request, _("The Excel file is being made. A download link appears below when it is ready.")
     )

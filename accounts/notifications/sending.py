@@ -11,25 +11,36 @@ after a failed try, or FAILED after NOTIFICATION_MAX_ATTEMPTS tries.
   dispatch sweep queueing a row again, a broker redelivering after a lost ack) send nothing twice.
 
 * A sender that dies. With acks_late the broker hands the task to another worker, which finds
-  the row in SENDING and stops; the dispatch sweep releases rows stuck in SENDING after
-  NOTIFICATION_SENDING_TIMEOUT (15 minutes) back to PENDING. This cannot race a live sender in
-  the normal case: the sender task's hard time limit (60 s; a solo pool does not enforce it) and
-  the e-mail timeout (EMAIL_TIMEOUT, 20 s) end any send long before the timeout, so a row still
-  in SENDING after it has no live sender left. And a sender only records its outcome on the row
-  it claimed (`claimed_at` must still match), so even a sender frozen past the timeout cannot
-  overwrite a later claim.
+  the row in SENDING and stops; the dispatch sweep looks at rows stuck in SENDING after
+  NOTIFICATION_SENDING_TIMEOUT (15 minutes). This cannot race a live sender in the normal case:
+  the sender task's hard time limit (60 s; a solo pool does not enforce it) and the e-mail
+  timeout (EMAIL_TIMEOUT, 20 s) end any send long before the timeout, so a row still in SENDING
+  after it has no live sender left. And a sender only records its outcome on the row it claimed
+  (`claimed_at` must still match), so even a sender frozen past the timeout cannot overwrite a
+  later claim.
 
-* At-most-once once the send call has returned. Once the channel has accepted a message, the
-  sender never sends it again: it records SENT straight away, and if that write fails it retries
-  the write, not the send. The residual window is between the provider accepting the message and
-  the SENT row committing (a few milliseconds): a worker killed (SIGKILL, power loss) exactly then
-  leaves the row in SENDING, and the release makes it go out a second time. The same holds for a
-  worker killed during the send itself, when we cannot know whether the provider got it. We accept
-  that rare duplicate (at-least-once for a killed worker) rather than the alternative of marking
-  such rows failed, which would lose every reminder whose worker died before reaching the
-  provider — a far likelier event. A duplicate reminder is a nuisance; a lost one is a missed
-  session. Holding a database transaction open across the send instead would block the SQLite
-  database (and hold a pooled PostgreSQL connection) for the length of an SMTP conversation.
+* Nothing sent twice, nothing lost silently. Just before the message goes to the channel the
+  sender records `handed_over_at` (its own committed write). A stuck row therefore tells how far
+  its sender got:
+  - `handed_over_at` empty: the sender died before the channel saw anything (while rendering,
+    say, or right after the claim). The row goes back to PENDING and is sent: exactly once.
+  - `handed_over_at` set: the sender died while the channel had the message, or after it
+    accepted it but before SENT was written. Whether it reached the person is unknown, and the
+    outbox cannot find out (an SMTP server that accepted a message does not take it back). Such
+    a row is not sent again: it is marked FAILED with the reason HANDED_OVER_UNCONFIRMED, which
+    staff see on the sent-notifications page and can follow up.
+  So the guarantee is exactly-once for everything that did not reach the channel and
+  at-most-once for the rare message whose worker was killed during the send itself (SIGKILL,
+  power loss, the OOM killer — a sender that raises records its outcome normally). A duplicate
+  of a reminder could be shrugged off, but a message sent twice to someone who asked for fewer
+  reminders, or two texts at night, is what people complain about; a reminder that may be
+  missing is visible to staff instead. Holding a database transaction open across the send, so
+  that SENT and the send commit together, would not help (the send cannot be rolled back) and
+  would block the SQLite database, or hold a pooled PostgreSQL connection, for the length of an
+  SMTP conversation.
+
+* Once the send call has returned the sender records SENT straight away, and if that write
+  fails it retries the write, never the send.
 """
 
 from __future__ import annotations
@@ -63,6 +74,8 @@ REQUEUE_AFTER = timedelta(minutes=5)
 # Backoff never waits longer than this (and stays under the Redis visibility timeout of an hour).
 MAX_BACKOFF_SECONDS = 30 * 60
 INTERRUPTED = "interrupted while sending"
+# A sender died while the channel had the message: it may have been delivered (module docstring).
+HANDED_OVER_UNCONFIRMED = "interrupted after hand-over to the channel; may have been delivered"
 
 
 class Outcome(enum.Enum):
@@ -91,7 +104,12 @@ def claim(notification_id: int, now: datetime) -> bool:
     return bool(
         Notification.objects.due(now)
         .filter(pk=notification_id)
-        .update(state=NotificationState.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        .update(
+            state=NotificationState.SENDING,
+            claimed_at=now,
+            handed_over_at=None,
+            attempts=F("attempts") + 1,
+        )
     )
 
 
@@ -137,6 +155,10 @@ def deliver(notification_id: int) -> Result:
         mine.update(state=NotificationState.FAILED, last_error=_describe(error))
         return Result(Outcome.FAILED)
 
+    # Committed before the channel sees anything: if this process dies from here on, the
+    # recovery does not send the message again (module docstring).
+    if not mine.update(handed_over_at=timezone.now()):
+        return Result(Outcome.NOT_CLAIMED)
     try:
         channel.send(message, to=address, reference=str(notification_id))
     except Exception as error:
@@ -184,16 +206,27 @@ def _describe(error: Exception) -> str:
 
 
 def release_stuck(now: datetime) -> int:
-    """Give rows whose sender died back to the queue (or fail them, out of tries)."""
+    """Deal with rows whose sender died (module docstring): one that may have reached the
+    channel is marked failed for review and never sent again; one that cannot have is given back
+    to the queue (or failed, out of tries)."""
     stuck = Notification.objects.stuck(now)
-    failed = stuck.filter(attempts__gte=settings.NOTIFICATION_MAX_ATTEMPTS).update(
+    unconfirmed = stuck.filter(handed_over_at__isnull=False).update(
+        state=NotificationState.FAILED, last_error=HANDED_OVER_UNCONFIRMED
+    )
+    never_sent = stuck.filter(handed_over_at__isnull=True)
+    failed = never_sent.filter(attempts__gte=settings.NOTIFICATION_MAX_ATTEMPTS).update(
         state=NotificationState.FAILED, last_error=INTERRUPTED
     )
-    released = stuck.filter(attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS).update(
+    released = never_sent.filter(attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS).update(
         state=NotificationState.PENDING, not_before=now, queued_at=None, last_error=INTERRUPTED
     )
-    if failed or released:
-        logger.warning("Released %s and failed %s interrupted notifications", released, failed)
+    if failed or released or unconfirmed:
+        logger.warning(
+            "Interrupted notifications: %s released, %s failed, %s possibly delivered (not resent)",
+            released,
+            failed,
+            unconfirmed,
+        )
     return released
 
 
