@@ -45,6 +45,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DEBUG=1 $(VENV)/bin/mypy .
+	$(VENV)/bin/bandit -c pyproject.toml -r . -q
 
 clean:
 	rm -rf .var staticfiles

@@ -8,3 +8,7 @@ class IcbtConfig(AppConfig):
 
     name = "icbt"
     verbose_name = "iCBT"
+
+    def ready(self) -> None:
+        # Imported for its side effect: the deployment checks register.
+        from icbt import checks  # noqa: F401

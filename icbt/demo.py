@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105  (public demo accounts, DEBUG only)
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105  # nosec B105  # public demo accounts, development only
 
 
 @dataclass(frozen=True)

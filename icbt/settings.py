@@ -66,7 +66,7 @@ if not SECRET_KEY:
             "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
             "or set DEBUG=1 for local development."
         )
-    SECRET_KEY = "development-only-insecure-secret-key-do-not-use-in-production"  # noqa: S105
+    SECRET_KEY = "development-only-insecure-secret-key-do-not-use-in-production"  # noqa: S105  # nosec B105  # used with DEBUG only
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else []
@@ -99,6 +99,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "icbt.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -115,6 +116,7 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "accounts.middleware.OnboardingMiddleware",
     "accounts.middleware.NoStoreMiddleware",
+    "icbt.middleware.FormEncodingMiddleware",
 ]
 
 ROOT_URLCONF = "icbt.urls"
@@ -279,9 +281,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
-    "reset_password": "10/m/ip,3/5m/key",
-    "reset_password_from_key": "20/m/ip",
-    "change_password": "5/m/user",
+    "reset_password": "10/m/ip,3/5m/key",  # nosec B105  # a rate limit, not a password
+    "reset_password_from_key": "20/m/ip",  # nosec B105  # a rate limit, not a password
+    "change_password": "5/m/user",  # nosec B105  # a rate limit, not a password
     "signup": "20/m/ip",
 }
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"
@@ -364,6 +366,22 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+# Browser features no page uses are switched off for every page (icbt.middleware).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
+)
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+# Requests larger than this, or with more fields, are refused with a 400 page that says why
+# (icbt.errors). The largest real form (an exercise table of 50 rows) is far below both.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# `seed_demo` creates accounts with a published password: only on a development machine.
+ALLOW_DEMO_ACCOUNTS = env_bool("ALLOW_DEMO_ACCOUNTS", DEBUG)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -21,3 +21,5 @@ urlpatterns = [
     path("", include("research.urls")),
     path("django-admin/", admin.site.urls),
 ]
+
+handler400 = "icbt.errors.bad_request"

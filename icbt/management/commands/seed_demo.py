@@ -7,7 +7,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Site, User
@@ -24,6 +24,11 @@ class Command(BaseCommand):
     help = "Create the demo site and accounts (safe to run again)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.ALLOW_DEMO_ACCOUNTS:
+            # The demo accounts' password is published in the README; one of them is a superuser.
+            raise CommandError(
+                "seed_demo only runs on a development machine (DEBUG=1 or ALLOW_DEMO_ACCOUNTS=1)."
+            )
         with transaction.atomic():
             site, _ = Site.objects.get_or_create(code="demo", defaults={"name": "Demo clinic"})
             people = {person.email: self._person(site, person) for person in DEMO_PEOPLE}
