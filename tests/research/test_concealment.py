@@ -3,52 +3,18 @@ the arm a not-yet-randomised participant is going to get is shown nowhere."""
 
 from __future__ import annotations
 
-import itertools
-import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import User
 from research.models import Allocation
 from tests.factories import make_admin
 from tests.research.builders import CONTROL_NAME, INTERVENTION_NAME, ready_member
+from tests.urlwalk import urls
 
 pytestmark = pytest.mark.django_db
-
-CONVERTER = re.compile(r"<(?:(?P<kind>\w+):)?(?P<name>\w+)>")
-REGEX_GROUP = re.compile(r"\(\?P<\w+>[^)]*\)")
-
-
-def _patterns(patterns: list[Any], prefix: str = "") -> Iterator[str]:
-    for entry in patterns:
-        text = str(entry.pattern)
-        if text.startswith("^"):
-            # A regular expression (the Django admin's app index): fill groups with a value.
-            text = REGEX_GROUP.sub("1", text.lstrip("^").rstrip("$")).replace("\\", "")
-        if isinstance(entry, URLResolver):
-            yield from _patterns(entry.url_patterns, prefix + text)
-        elif isinstance(entry, URLPattern):
-            yield prefix + text
-
-
-def _urls(ids: list[int]) -> list[str]:
-    """Every URL pattern of the project, with each int parameter set to each of `ids`."""
-    urls: set[str] = set()
-    for route in _patterns(get_resolver().url_patterns):
-        slots = list(CONVERTER.finditer(route))
-        choices = [
-            [str(i) for i in ids] if (m.group("kind") or "str") == "int" else ["x1"] for m in slots
-        ]
-        for values in itertools.product(*choices):
-            url = route
-            for value in values:
-                url = CONVERTER.sub(value, url, count=1)
-            urls.add("/" + url)
-    return sorted(urls)
 
 
 def _body(response: Any) -> str:
@@ -81,8 +47,8 @@ def test_no_page_shows_an_unassigned_allocation(
     superuser.save()
 
     ids = sorted({study.pk, waiting.pk, participant.pk, other_participant.pk, next_place.pk, 1})
-    urls = _urls(ids)
-    assert f"/research/{study.pk}/participants/" in urls
+    every_url = urls(ids)
+    assert f"/research/{study.pk}/participants/" in every_url
     roles: list[tuple[str, User | None]] = [
         ("anonymous", None),
         ("participant", participant),
@@ -100,7 +66,7 @@ def test_no_page_shows_an_unassigned_allocation(
         client = Client(raise_request_exception=False)
         if user is not None:
             client.force_login(user)
-        for url in urls:
+        for url in every_url:
             response = client.get(url)
             if response.status_code != 200:
                 continue
