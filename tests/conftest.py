@@ -8,6 +8,8 @@ from collections.abc import Iterator
 import pytest
 from django.core.cache import cache
 
+from modules.loader import ParsedModule, apply_programme, read_programme
+from modules.models import Module
 from tests.browser import chromium, page  # noqa: F401  (fixtures for every browser test)
 from tests.factories import (
     make_admin,
@@ -88,3 +90,16 @@ def other_participant(site, other_therapist, physio, cast_language):  # type: ig
         site, "other.participant@test.example", therapist=other_therapist, physio=physio
     )
     return speaking(person, cast_language)
+
+
+@pytest.fixture(scope="session")
+def parsed_programme() -> dict[str, dict[int, ParsedModule]]:
+    """The real programme, read once per session from the content files."""
+    return read_programme()
+
+
+@pytest.fixture
+def programme(db: None, parsed_programme: dict[str, dict[int, ParsedModule]]) -> list[Module]:
+    """The real programme, loaded into the test's database."""
+    apply_programme(parsed_programme)
+    return list(Module.objects.active())

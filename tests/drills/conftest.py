@@ -9,21 +9,9 @@ from pathlib import Path
 import pytest
 
 from accounts.models import NotificationPreference, User
-from modules.loader import ParsedModule, apply_programme, read_programme
-from modules.models import Enrolment, Module
+from modules.models import Enrolment
 from tests.drills.processes import REDIS_SERVER, PrivateRedis, Processes, processes
 from tests.helpers import require_service
-
-
-@pytest.fixture(scope="session")
-def parsed_programme() -> dict[str, dict[int, ParsedModule]]:
-    return read_programme()
-
-
-@pytest.fixture
-def programme(db: None, parsed_programme: dict[str, dict[int, ParsedModule]]) -> list[Module]:
-    apply_programme(parsed_programme)
-    return list(Module.objects.active())
 
 
 def enrol(user: User) -> User:

@@ -42,7 +42,7 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Notification, NotificationPreference, Role, Site, User
 from assessments.models import Questionnaire, RiskFlag, RiskLevel
-from modules.loader import ParsedModule, apply_programme, read_programme
+from modules.loader import ParsedModule, apply_programme
 from modules.models import Answer, DiaryEntry, Enrolment, HomeworkSubmission, Module, Step
 from research.models import DataExport, Report, ReportKind, Study
 from tests.factories import make_admin, make_participant, make_physio, make_therapist
@@ -728,11 +728,6 @@ def _walk(world: World, viewer: Viewer, urls: list[tuple[Route, str]], errors: _
             assert client.session.get("_auth_user_id") == str(user.pk), f"{viewer.role} signed out"
         transaction.set_rollback(True)
     return result
-
-
-@pytest.fixture(scope="module")
-def parsed_programme() -> dict[str, dict[int, ParsedModule]]:
-    return read_programme()
 
 
 @pytest.fixture
