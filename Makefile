@@ -47,6 +47,15 @@ lint: install
 	DEBUG=1 $(VENV)/bin/mypy .
 	$(VENV)/bin/bandit -c pyproject.toml -r . -q
 
+# Load tests and benchmarks (not part of `make test`): a throwaway PostgreSQL database
+# (icbt_bench on 127.0.0.1), gunicorn and locust; writes docs/benchmarks.md. BENCH_ARGS passes
+# more options to bench/run.py (`$(PY) -m bench.run --help`).
+PARTICIPANTS ?= 2000
+THERAPISTS ?= 20
+bench: install
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) -m bench.run --participants $(PARTICIPANTS) --therapists $(THERAPISTS) $(BENCH_ARGS)
+
 clean:
 	rm -rf .var staticfiles
 
