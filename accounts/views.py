@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.adapters import INVITATION_SESSION_KEY
 from accounts.decorators import admin_required, participant_required
 from accounts.forms import ConsentForm, InvitationForm, PreferencesForm, StaffRolesForm
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import (
     AccessLog,
     Invitation,
@@ -29,7 +30,6 @@ from accounts.models import (
     User,
 )
 from accounts.notifications.forms import NotificationFilterForm, NotificationPreferenceForm
-from icbt.lib.http import AuthenticatedHttpRequest
 
 
 @require_GET

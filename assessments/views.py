@@ -18,6 +18,7 @@ from accounts.decorators import (
     participant_required,
     therapist_required,
 )
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessLog, Role, User
 from assessments.access import get_participant_for_user
 from assessments.bodymap import body_views, region_groups
@@ -29,7 +30,6 @@ from assessments.labels import BODY_SIDE_LABELS, instrument_title
 from assessments.models import Questionnaire, RiskFlag, TimePoint
 from assessments.pages import Page, build_pages, first_unanswered, widget_for
 from assessments.schedules import ScheduledQuestionnaire, participant_schedule, scheduled
-from icbt.lib.http import AuthenticatedHttpRequest
 
 # -- participant pages ----------------------------------------------------------------------------
 

@@ -7,9 +7,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Heartbeat
 from assessments.schedules import questionnaires_due
-from icbt.lib.http import AuthenticatedHttpRequest
 from modules.progress import participant_summary
 from therapists.activity import activity_panel
 

@@ -24,7 +24,7 @@ from django_htmx.http import reswap, retarget
 from django_htmx.middleware import HtmxDetails
 
 from accounts.decorators import participant_required, staff_required
-from icbt.lib.http import AuthenticatedHttpRequest
+from accounts.http import AuthenticatedHttpRequest
 from modules.access import (
     get_enrolment_for_user,
     get_module_for_user,

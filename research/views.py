@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import admin_required, participant_required
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessLog, Role, User
-from icbt.lib.http import AuthenticatedHttpRequest
 from research import adapters, audit, eligibility
 from research.export import Export, codebook_csv, csv_lines, data_csv, write_xlsx
 from research.flow import diagram, study_flow

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import admin_required, role_required
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessLog, Role, User
-from icbt.lib.http import AuthenticatedHttpRequest
 from research.exports_adherence import AdherenceExport, codebook_csv, long_csv, wide_csv
 from research.forms import CASELOAD_REPORT, ReportRequestForm
 from research.models import DataExport, JobState, Report, ReportKind, Study, StudyParticipant

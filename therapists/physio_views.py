@@ -23,8 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.middleware import HtmxDetails
 
 from accounts.decorators import participant_required, role_required
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessLog, Role, User
-from icbt.lib.http import AuthenticatedHttpRequest
 from therapists.access import get_physio_participant, physio_caseload_of
 from therapists.activity import (
     local_today,

@@ -23,8 +23,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from accounts.decorators import admin_required, participant_required, therapist_required
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessLog, Role, User
-from icbt.lib.http import AuthenticatedHttpRequest
 from modules.access import programme_enabled_for
 from modules.models import Enrolment, HomeworkStatus, HomeworkSubmission, Module
 from therapists import caseload as caseload_queries

@@ -1,3 +1,6 @@
+"""The request type that every app's views are typed with (the ground floor, so no app imports
+upward for it)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
