@@ -12,6 +12,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from assessments.instruments import UnknownInstrument, get_instrument
 from assessments.labels import (
     TIME_POINT_LABELS,
@@ -21,7 +22,7 @@ from assessments.labels import (
 )
 
 if TYPE_CHECKING:
-    from accounts.models import User, UserQuerySet
+    from accounts.models import UserQuerySet
 
 
 def validate_instrument_codes(value: object) -> None:
@@ -290,9 +291,9 @@ class RiskFlagQuerySet(models.QuerySet["RiskFlag"]):
 
     def for_staff(self, user: User) -> RiskFlagQuerySet:
         """Flags of the participants `user` may see (their caseload)."""
-        from assessments.access import participants_visible_to
-
-        return self.filter(participant__in=participants_visible_to(user).values("pk"))
+        return self.filter(
+            participant__in=User.objects.participants().visible_to(user).values("pk")
+        )
 
     def by_urgency(self) -> RiskFlagQuerySet:
         severity = models.Case(

@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import get_participant_for_user
 from accounts.decorators import (
     admin_required,
     care_staff_required,
@@ -20,7 +21,6 @@ from accounts.decorators import (
 )
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessLog, Role, User
-from assessments.access import get_participant_for_user
 from assessments.bodymap import body_views, region_groups
 from assessments.forms import PageForm
 from assessments.history import participant_history, score_history

@@ -440,7 +440,7 @@ def ensure_weekly_reports(period_start: date) -> list[int]:
     """Make sure a report row exists for the week starting `period_start` for every therapist
     with a caseload and every open study, and return the ids of those still to be made. Safe
     to run any number of times: rows that exist stay as they are (unique per owner and week)."""
-    from therapists.models import CareAssignment, CareRole
+    from accounts.models import CareAssignment, CareRole
 
     period_end = period_start + timedelta(days=6)
     therapists = (

@@ -37,10 +37,9 @@ from django.test.utils import setup_test_environment  # noqa: E402
 def populate(count: int) -> object:
     """`count` study participants, every one with module 1 opened and every other one with it
     completed (bulk inserts, a few seconds for 10,000)."""
-    from accounts.models import Site, User
+    from accounts.models import CareAssignment, CareRole, Site, User
     from modules.models import Module, ModuleProgress
     from research.models import Study, StudyParticipant
-    from therapists.models import CareAssignment, CareRole
 
     first = Module.objects.active().order_by("number").first()
 

@@ -7,8 +7,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 
-from accounts.models import Site, User
-from therapists.models import CareAssignment, CareRole
+from accounts.models import CareAssignment, CareRole, Site, User
 
 PASSWORD = "correct-horse-battery"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"

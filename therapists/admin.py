@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from therapists.models import CareAssignment, FeedbackTemplate
+from accounts.models import CareAssignment
+from therapists.models import FeedbackTemplate
 
 
 @admin.register(CareAssignment)

@@ -7,9 +7,8 @@ class TherapistsConfig(AppConfig):
     name = "therapists"
 
     def ready(self) -> None:
-        from therapists.notify import register_digest_counts, register_inactivity_escalation
+        from therapists.notify import register_digest_counts
 
         register_digest_counts()
-        register_inactivity_escalation()
         # Registers the "a visit tomorrow" reminder sweep.
         from therapists import reminders  # noqa: F401

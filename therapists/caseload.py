@@ -21,13 +21,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import User, UserQuerySet
+from accounts.models import CareAssignment, CareRole, User, UserQuerySet
 from therapists.adherence import (
     with_homework_waiting,
     with_last_active,
     with_programme_progress,
 )
-from therapists.models import CareAssignment, CareRole, Message, PageView, TimeEntry
+from therapists.models import Message, PageView, TimeEntry
 
 
 def inactive_cutoff() -> Any:

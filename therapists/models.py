@@ -10,83 +10,18 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import CareRole, User
+
 if TYPE_CHECKING:
     from datetime import date, datetime
 
     from django_stubs_ext import StrOrPromise
 
-    from accounts.models import User
     from modules.models import HomeworkSubmission, Module
 
 # Messages are plain text; the limit keeps a thread readable and bounds what one post can store.
 MESSAGE_MAX_LENGTH = 4000
 NOTE_MAX_LENGTH = 8000
-
-
-class CareRole(models.TextChoices):
-    THERAPIST = "therapist", _("Therapist")
-    PHYSIOTHERAPIST = "physiotherapist", _("Physiotherapist")
-
-
-class CareAssignmentQuerySet(models.QuerySet["CareAssignment"]):
-    def current(self) -> CareAssignmentQuerySet:
-        return self.filter(ended_at__isnull=True)
-
-
-class CareAssignment(models.Model):
-    """Who guides a participant. Reassignment ends the current row and starts a new one, so the
-    history of who was responsible when is kept."""
-
-    participant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="care_assignments"
-    )
-    staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="caseload_assignments"
-    )
-    role = models.CharField(max_length=20, choices=CareRole.choices)
-    started_at = models.DateTimeField(default=timezone.now)
-    ended_at = models.DateTimeField(null=True, blank=True)
-
-    objects = CareAssignmentQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-started_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["participant", "role"],
-                condition=models.Q(ended_at__isnull=True),
-                name="one_current_assignment_per_care_role",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.staff} → {self.participant} ({self.role})"
-
-    @classmethod
-    def assign(cls, *, participant: User, staff: User, role: CareRole | str) -> CareAssignment:
-        """Make `staff` the participant's current therapist or physiotherapist."""
-        with transaction.atomic():
-            current = (
-                cls.objects.select_for_update()
-                .current()
-                .filter(participant=participant, role=role)
-                .first()
-            )
-            if current is not None:
-                if current.staff_id == staff.pk:
-                    return current
-                current.ended_at = timezone.now()
-                current.save(update_fields=["ended_at"])
-            return cls.objects.create(participant=participant, staff=staff, role=role)
-
-    @classmethod
-    def unassign(cls, *, participant: User, role: CareRole | str) -> int:
-        """End the participant's current assignment for `role`, keeping it as history."""
-        return (
-            cls.objects.current()
-            .filter(participant=participant, role=role)
-            .update(ended_at=timezone.now())
-        )
 
 
 # --- Messages ------------------------------------------------------------------------------
@@ -101,8 +36,8 @@ class ThreadQuerySet(models.QuerySet["Thread"]):
         if user.is_participant:
             return self.filter(participant=user)
         if user.is_therapist:
-            caseload = CareAssignment.objects.current().filter(staff=user, role=CareRole.THERAPIST)
-            return self.filter(staff=user, participant__in=caseload.values("participant_id"))
+            caseload = User.objects.in_care_of(user, CareRole.THERAPIST)
+            return self.filter(staff=user, participant__in=caseload)
         return self.none()
 
 
@@ -471,10 +406,7 @@ class ParticipantDataQuerySet(models.QuerySet[_Row]):
         if user.is_participant:
             return self.filter(**{self.participant_path: user})
         if user.is_care_staff:
-            caseload = CareAssignment.objects.current().filter(staff=user)
-            return self.filter(
-                **{f"{self.participant_path}__in": caseload.values("participant_id")}
-            )
+            return self.filter(**{f"{self.participant_path}__in": User.objects.in_care_of(user)})
         return self.none()
 
     def of(self, participant: User) -> Self:

@@ -7,21 +7,20 @@ ids only."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, F
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import CareRole
 from accounts.notifications import (
     notify_feedback_waiting,
     notify_new_message,
     register_digest_count,
 )
 from modules.models import HomeworkSubmission
-from therapists.models import CareAssignment, CareRole, Message
+from therapists.models import Message
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -89,22 +88,3 @@ def register_digest_counts() -> None:
     """Called from AppConfig.ready(): the lines therapists see in their daily summary."""
     register_digest_count("homework", _("Homework to review"), _homework_waiting)
     register_digest_count("messages", _("Unread messages"), _messages_unread)
-
-
-def _therapists_of(participants: UserQuerySet) -> Iterable[tuple[int, int]]:
-    return (
-        CareAssignment.objects.current()
-        .filter(role=CareRole.THERAPIST, participant__in=participants)
-        .values_list("participant_id", "staff_id")
-    )
-
-
-def register_inactivity_escalation() -> None:
-    """After both inactivity reminders have gone unanswered, the participant's therapist is told
-    (accounts knows who is inactive; only this app knows who cares for whom)."""
-    from accounts.notifications import escalate_inactive_participants, register_sweep
-
-    register_sweep(
-        functools.partial(escalate_inactive_participants, care_staff_of=_therapists_of),
-        name="therapists.inactivity_escalation",
-    )

@@ -24,7 +24,7 @@ from django_htmx.middleware import HtmxDetails
 
 from accounts.decorators import admin_required, participant_required, therapist_required
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import AccessLog, Role, User
+from accounts.models import AccessLog, CareAssignment, CareRole, Role, User
 from modules.access import programme_enabled_for
 from modules.models import Enrolment, HomeworkStatus, HomeworkSubmission, Module
 from therapists import caseload as caseload_queries
@@ -57,16 +57,7 @@ from therapists.forms import (
     SearchForm,
     TimeEntryForm,
 )
-from therapists.models import (
-    CareAssignment,
-    CareRole,
-    ClinicalNote,
-    FeedbackTemplate,
-    Message,
-    PageView,
-    Thread,
-    TimeEntry,
-)
+from therapists.models import ClinicalNote, FeedbackTemplate, Message, PageView, Thread, TimeEntry
 from therapists.physio_forms import WeekForm
 
 QUEUE_PAGE_SIZE = 25

@@ -21,7 +21,15 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from accounts.models import Notification, NotificationKind, NotificationState, User, UserQuerySet
+from accounts.models import (
+    CareAssignment,
+    CareRole,
+    Notification,
+    NotificationKind,
+    NotificationState,
+    User,
+    UserQuerySet,
+)
 from accounts.notifications.outbox import (
     SETTINGS_FIELDS,
     Due,
@@ -33,9 +41,6 @@ from accounts.notifications.outbox import (
 )
 from accounts.notifications.quiet import local_now
 from accounts.notifications.registry import register_sweep, registered_digest_counts
-
-# (participant id, staff id) pairs: who is to hear that a participant has gone quiet.
-CareStaffOf = Callable[[UserQuerySet], Iterable[tuple[int, int]]]
 
 
 def _inactive_days() -> timedelta:
@@ -106,23 +111,10 @@ def participants_needing_follow_up(now: datetime | None = None) -> UserQuerySet:
     )
 
 
-def escalate_inactive_participants(now: datetime, *, care_staff_of: CareStaffOf) -> int:
-    """Tell each participant's care staff when the participant has gone quiet despite both
-    reminders: one "participant_inactive" notification per staff member and period of absence.
-
-    `accounts` does not know who cares for whom; the therapists app does, and registers this
-    with the function that answers it, e.g.::
-
-        register_sweep(
-            functools.partial(
-                escalate_inactive_participants,
-                care_staff_of=lambda participants: CareAssignment.objects.current()
-                .filter(role=CareRole.THERAPIST, participant__in=participants)
-                .values_list("participant_id", "staff_id"),
-            ),
-            name="therapists.inactivity_escalation",
-        )
-    """
+@register_sweep
+def escalate_inactive_participants(now: datetime) -> int:
+    """Tell each participant's therapist when the participant has gone quiet despite both
+    reminders: one "participant_inactive" notification per therapist and period of absence."""
     participants = participants_needing_follow_up(now).exclude(
         Exists(
             Notification.objects.filter(
@@ -141,7 +133,9 @@ def escalate_inactive_participants(now: datetime, *, care_staff_of: CareStaffOf)
             period_key=f"{participant_id}-{_period(since[participant_id])}",
             context={"participant": participant_id},
         )
-        for participant_id, staff_id in care_staff_of(participants)
+        for participant_id, staff_id in CareAssignment.objects.current()
+        .filter(role=CareRole.THERAPIST, participant__in=participants)
+        .values_list("participant_id", "staff_id")
         if participant_id in since
     ]
     return enqueue_many(NotificationKind.PARTICIPANT_INACTIVE, dues, now=now)

@@ -171,10 +171,11 @@ def test_the_second_reminder_reads_differently_from_the_first(joined, clock):  #
 
 @pytest.fixture
 def escalation() -> None:
-    # The therapists app registers the escalation: only it knows who cares for whom.
+    # The escalation runs with the other sweeps beat runs; the care team is on the same floor.
     from accounts.notifications.registry import registered_sweeps
+    from accounts.notifications.sweeps import escalate_inactive_participants
 
-    assert "therapists.inactivity_escalation" in registered_sweeps()
+    assert escalate_inactive_participants in registered_sweeps().values()
 
 
 def test_the_therapist_is_told_after_both_reminders_and_a_further_period(  # type: ignore[no-untyped-def]

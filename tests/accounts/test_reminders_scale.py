@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from datetime import UTC, datetime, timedelta
 
@@ -11,11 +10,17 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import Notification, NotificationKind, NotificationPreference, User
+from accounts.models import (
+    CareAssignment,
+    CareRole,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    User,
+)
 from accounts.notifications import escalate_inactive_participants
 from accounts.notifications.sending import dispatch_due
 from accounts.notifications.sweeps import sweep_inactive_participants
-from therapists.models import CareAssignment, CareRole
 
 pytestmark = pytest.mark.django_db
 
@@ -89,14 +94,7 @@ def test_a_second_run_over_10000_participants_rereads_nothing_and_writes_nothing
 
 
 def test_escalating_1000_or_10000_participants_costs_the_same(therapist) -> None:  # type: ignore[no-untyped-def]
-    def of_therapist(participants):  # type: ignore[no-untyped-def]
-        return (
-            CareAssignment.objects.current()
-            .filter(role=CareRole.THERAPIST, participant__in=participants)
-            .values_list("participant_id", "staff_id")
-        )
-
-    escalate = functools.partial(escalate_inactive_participants, care_staff_of=of_therapist)
+    escalate = escalate_inactive_participants
 
     def assign(users: list[User]) -> None:
         CareAssignment.objects.bulk_create(

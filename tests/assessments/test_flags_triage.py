@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def caseload(therapist: User):
-    from therapists.access import participants_visible_to
+    from accounts.access import participants_visible_to
 
     return participants_visible_to(therapist).values("pk")
 

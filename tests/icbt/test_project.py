@@ -53,8 +53,7 @@ def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off() -> None:
 
 @pytest.mark.django_db
 def test_seed_demo_runs_twice_without_duplicates() -> None:
-    from accounts.models import User
-    from therapists.models import CareAssignment
+    from accounts.models import CareAssignment, User
 
     call_command("seed_demo", stdout=StringIO())
     call_command("seed_demo", stdout=StringIO())

@@ -14,7 +14,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
-from accounts.models import Notification, NotificationKind, NotificationState, User
+from accounts.models import (
+    CareAssignment,
+    CareRole,
+    Notification,
+    NotificationKind,
+    NotificationState,
+    User,
+)
 from accounts.notifications.channels import render_message
 from modules.models import Enrolment, Module, ModuleProgress, StepKind, StepVisit
 from research import reports, tasks
@@ -22,7 +29,6 @@ from research.models import JobState, Report, ReportKind
 from tests.factories import make_participant
 from tests.research.builders import make_study
 from tests.therapists.conftest import make_programme
-from therapists.models import CareAssignment, CareRole
 
 pytestmark = pytest.mark.django_db
 

@@ -184,8 +184,9 @@ def make_caseload(therapist: User, size: int, programme: list[Module]) -> list[U
     from django.conf import settings
     from django.utils import timezone
 
+    from accounts.models import CareAssignment, CareRole
     from modules.models import ModuleProgress
-    from therapists.models import CareAssignment, CareRole, Message, Thread
+    from therapists.models import Message, Thread
 
     now = timezone.now()
     joined = now - timedelta(days=30)

@@ -219,7 +219,7 @@ def test_an_object_of_another_participant_is_a_404_even_under_an_own_participant
 def test_after_reassignment_the_previous_physiotherapist_loses_access(
     client: Any, cast: dict[str, User], world: dict[str, Any]
 ) -> None:
-    from therapists.models import CareAssignment, CareRole
+    from accounts.models import CareAssignment, CareRole
 
     CareAssignment.assign(
         participant=cast["participant"], staff=cast["other_physio"], role=CareRole.PHYSIOTHERAPIST

@@ -5,9 +5,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from accounts.models import AccessLog, User
+from accounts.models import AccessLog, CareAssignment, CareRole, User
 from tests.factories import make_participant, make_site, make_therapist
-from therapists.models import CareAssignment, CareRole
 
 pytestmark = pytest.mark.django_db
 

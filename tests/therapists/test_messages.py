@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from accounts.models import AccessLog, User
-from therapists.models import MESSAGE_MAX_LENGTH, CareAssignment, CareRole, Message, Thread
+from accounts.models import AccessLog, CareAssignment, CareRole, User
+from therapists.models import MESSAGE_MAX_LENGTH, Message, Thread
 
 pytestmark = pytest.mark.django_db
 

@@ -4,10 +4,10 @@ from typing import Any
 
 import pytest
 
-from accounts.models import Notification, NotificationKind, User
+from accounts.models import CareAssignment, CareRole, Notification, NotificationKind, User
 from accounts.notifications.registry import registered_digest_counts
 from therapists import notify
-from therapists.models import CareAssignment, CareRole, Thread
+from therapists.models import Thread
 
 pytestmark = pytest.mark.django_db
 

@@ -291,7 +291,7 @@ def test_refused_requests_leave_no_access_log_rows(
 def test_after_reassignment_the_previous_therapist_loses_access(
     client: Any, cast: dict[str, Any], homework: Any
 ) -> None:
-    from therapists.models import CareAssignment, CareRole
+    from accounts.models import CareAssignment, CareRole
 
     CareAssignment.assign(
         participant=cast["participant"], staff=cast["other_therapist"], role=CareRole.THERAPIST

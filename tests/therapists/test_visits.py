@@ -13,10 +13,17 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AccessLog, Notification, NotificationKind, User
+from accounts.models import (
+    AccessLog,
+    CareAssignment,
+    CareRole,
+    Notification,
+    NotificationKind,
+    User,
+)
 from accounts.notifications.registry import registered_sweeps
 from therapists.adherence import export_measures, with_visits_attended
-from therapists.models import MAX_VISITS, CareAssignment, CareRole, PageView, PhysioVisit
+from therapists.models import MAX_VISITS, PageView, PhysioVisit
 from therapists.reminders import remind_visits_tomorrow
 
 pytestmark = pytest.mark.django_db

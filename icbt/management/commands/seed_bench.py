@@ -32,6 +32,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import (
+    CareAssignment,
+    CareRole,
     ConsentRecord,
     Notification,
     NotificationKind,
@@ -55,7 +57,7 @@ from modules.models import (
     StepVisit,
 )
 from research.models import Study, StudyParticipant
-from therapists.models import CareAssignment, CareRole, Message, Thread
+from therapists.models import Message, Thread
 
 SITE_CODE = "bench"
 DEFAULT_PASSWORD = "bench-password-not-secret"  # noqa: S105 - a throwaway benchmark database

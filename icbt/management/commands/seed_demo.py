@@ -10,13 +10,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.models import Site, User
+from accounts.models import CareAssignment, CareRole, Site, User
 from assessments.demo import seed_demo_assessments
 from icbt.demo import DEMO_PASSWORD, DEMO_PEOPLE
 from modules.demo import seed_demo_progress
 from research.demo import seed_demo_research
 from therapists.demo import seed_demo_therapists
-from therapists.models import CareAssignment, CareRole
 from therapists.physio_demo import seed_demo_physiotherapy
 
 

@@ -1,0 +1,284 @@
+from __future__ import annotations
+
+import secrets
+import zoneinfo
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+from accounts.models.care import CareAssignment, CareRole
+
+
+class Role(models.TextChoices):
+    PARTICIPANT = "participant", _("Participant")
+    THERAPIST = "therapist", _("Therapist")
+    PHYSIOTHERAPIST = "physiotherapist", _("Physiotherapist")
+    ADMIN = "admin", _("Research admin")
+
+
+STAFF_ROLES = (Role.THERAPIST, Role.PHYSIOTHERAPIST, Role.ADMIN)
+# The User field that holds each staff role.
+ROLE_FIELDS = {
+    Role.THERAPIST: "is_therapist",
+    Role.PHYSIOTHERAPIST: "is_physiotherapist",
+    Role.ADMIN: "is_research_admin",
+}
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
+
+
+class Site(models.Model):
+    """A clinic or study centre. Every participant and staff member belongs to one."""
+
+    name = models.CharField(_("name"), max_length=120)
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserQuerySet(models.QuerySet["User"]):
+    def participants(self) -> UserQuerySet:
+        return self.filter(is_participant=True)
+
+    def staff(self) -> UserQuerySet:
+        return self.filter(
+            models.Q(is_therapist=True)
+            | models.Q(is_physiotherapist=True)
+            | models.Q(is_research_admin=True)
+        )
+
+    def visible_to(self, user: User) -> UserQuerySet:
+        """The people `user` may see: themselves; care staff also the participants in their
+        current caseload (any care role); a research admin also everyone at their site. The one
+        rule of who sees whom: every app's `visible_to` and 404 lookup builds on this or on
+        `in_care_of`."""
+        if not user.is_authenticated:
+            return self.none()
+        visible = models.Q(pk=user.pk)
+        if user.is_care_staff:
+            caseload = CareAssignment.objects.held_by(user).values("participant_id")
+            visible |= models.Q(pk__in=caseload)
+        if user.is_research_admin and user.site_id is not None:
+            visible |= models.Q(site_id=user.site_id)
+        return self.filter(visible)
+
+    def in_care_of(self, staff: User, role: CareRole | str | None = None) -> UserQuerySet:
+        """The participants `staff` currently guides in `role` (any care role when None); none
+        for someone who does not hold that role."""
+        if not staff.is_authenticated:
+            return self.none()
+        if role is None:
+            holds = staff.is_care_staff
+        else:
+            holds = staff.is_therapist if role == CareRole.THERAPIST else staff.is_physiotherapist
+        if not holds:
+            return self.none()
+        caseload = CareAssignment.objects.held_by(staff, role).values("participant_id")
+        return self.participants().filter(pk__in=caseload)
+
+    def with_last_activity(self) -> UserQuerySet:
+        """Annotate `last_activity_at`: the later of the last request while signed in and the
+        last sign-in, or the day they joined for someone who never came."""
+        # Each part falls back to date_joined: GREATEST is NULL on SQLite if any argument is.
+        return self.annotate(
+            last_activity_at=Greatest(
+                Coalesce("last_seen_at", "date_joined"), Coalesce("last_login", "date_joined")
+            )
+        )
+
+    def inactive_since(self, cutoff: datetime) -> UserQuerySet:
+        """People with no activity after `cutoff`."""
+        return self.with_last_activity().filter(last_activity_at__lte=cutoff)  # type: ignore[misc]
+
+
+class UserManager(BaseUserManager["User"]):
+    def get_queryset(self) -> UserQuerySet:
+        return UserQuerySet(self.model, using=self._db)
+
+    def participants(self) -> UserQuerySet:
+        return self.get_queryset().participants()
+
+    def staff(self) -> UserQuerySet:
+        return self.get_queryset().staff()
+
+    def visible_to(self, user: User) -> UserQuerySet:
+        return self.get_queryset().visible_to(user)
+
+    def in_care_of(self, staff: User, role: CareRole | str | None = None) -> UserQuerySet:
+        return self.get_queryset().in_care_of(staff, role)
+
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        fields.setdefault("is_research_admin", True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with an e-mail address.
+
+    A participant holds no staff role; a staff member may hold several (therapist,
+    physiotherapist, research admin)."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    first_name = models.CharField(_("first name"), max_length=80, blank=True)
+    last_name = models.CharField(_("last name"), max_length=80, blank=True)
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, null=True, blank=True, related_name="people"
+    )
+    is_participant = models.BooleanField(_("participant"), default=False)
+    is_therapist = models.BooleanField(_("therapist"), default=False)
+    is_physiotherapist = models.BooleanField(_("physiotherapist"), default=False)
+    is_research_admin = models.BooleanField(_("research admin"), default=False)
+    # Pseudonymous id used in exports and reports instead of name or e-mail.
+    study_id = models.CharField(_("study id"), max_length=20, unique=True, null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(
+        _("Django admin access"),
+        default=False,
+        help_text=_("Can sign in to the technical administration site."),
+    )
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    language = models.CharField(
+        _("language"), max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    timezone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE)
+    consent_version = models.CharField(max_length=20, blank=True)
+    consent_accepted_at = models.DateTimeField(null=True, blank=True)
+    # The last request the person made while signed in, to the minute (see mark_seen).
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        ordering = ["email"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                name="participant_holds_no_staff_role",
+                condition=models.Q(is_participant=False)
+                | models.Q(is_therapist=False, is_physiotherapist=False, is_research_admin=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+    @property
+    def display_name(self) -> str:
+        """What staff see: the name, or the study id for a participant without one."""
+        return self.get_full_name() or self.study_id or self.email
+
+    @property
+    def roles(self) -> list[Role]:
+        roles = [Role.PARTICIPANT] if self.is_participant else []
+        roles += [role for role, field in ROLE_FIELDS.items() if getattr(self, field)]
+        return roles
+
+    @property
+    def is_care_staff(self) -> bool:
+        return self.is_therapist or self.is_physiotherapist
+
+    @property
+    def has_staff_role(self) -> bool:
+        return self.is_therapist or self.is_physiotherapist or self.is_research_admin
+
+    @property
+    def primary_role(self) -> Role | None:
+        roles = self.roles
+        return roles[0] if roles else None
+
+    def has_role(self, role: Role | str) -> bool:
+        return Role(role) in self.roles
+
+    def set_staff_roles(self, roles: Iterable[Role | str]) -> None:
+        wanted = {Role(role) for role in roles}
+        for role, field in ROLE_FIELDS.items():
+            setattr(self, field, role in wanted)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.is_participant and self.has_staff_role:
+            raise ValidationError(_("A participant cannot hold a staff role."))
+
+    def needs_consent(self) -> bool:
+        return self.consent_version != settings.CONSENT_VERSION
+
+    def accept_consent(self, *, version: str) -> ConsentRecord:
+        now = timezone.now()
+        self.consent_version = version
+        self.consent_accepted_at = now
+        self.save(update_fields=["consent_version", "consent_accepted_at"])
+        return ConsentRecord.objects.create(user=self, version=version, accepted_at=now)
+
+    def ensure_study_id(self) -> None:
+        if self.is_participant and not self.study_id:
+            self.study_id = generate_study_id()
+
+    def mark_seen(self) -> None:
+        """Record that the person is here now. Called by the session middleware at most once a
+        minute, so it costs one UPDATE a minute per active person, not one per page."""
+        self.last_seen_at = timezone.now()
+        User.objects.filter(pk=self.pk).update(last_seen_at=self.last_seen_at)
+
+
+def generate_study_id() -> str:
+    # Random rather than sequential, so a study id says nothing about enrolment order or site.
+    while True:
+        candidate = "P" + "".join(
+            secrets.choice("23456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(7)
+        )
+        if not User.objects.filter(study_id=candidate).exists():
+            return candidate
+
+
+class ConsentRecord(models.Model):
+    """Each acceptance of the consent text, kept as history."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    version = models.CharField(max_length=20)
+    accepted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-accepted_at"]
+
+    def __str__(self) -> str:
+        return f"consent {self.version} at {self.accepted_at:%Y-%m-%d %H:%M}"
