@@ -14,7 +14,15 @@ from assessments.models import Questionnaire, RiskFlag, Schedule, TimePoint
 class TimePointInline(admin.TabularInline[TimePoint, Schedule]):
     model = TimePoint
     extra = 0
-    fields = ["key", "name", "opens_day", "closes_day", "instruments", "is_active"]
+    fields = [
+        "key",
+        "name",
+        "opens_day",
+        "closes_day",
+        "instruments",
+        "awaiting_texts",
+        "is_active",
+    ]
 
 
 @admin.register(Schedule)

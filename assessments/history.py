@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from assessments.charts import Chart, line_chart
 from assessments.instruments import UnknownInstrument, get_instrument
-from assessments.labels import instrument_title, scale_label
+from assessments.instruments.hads import hads_band
+from assessments.labels import HADS_BAND_LABELS, instrument_title, scale_label
 from assessments.models import InstrumentResponse
 
 if TYPE_CHECKING:
@@ -26,6 +27,13 @@ HIGHER_IS_BETTER = frozenset({"rand36", "ltpai"})
 
 # Shown where there is no score (an en dash).
 NO_SCORE = "\u2013"
+
+
+def _band(instrument: str, scale: str, value: float | None) -> str:
+    if instrument == "hads" and scale in {"anxiety", "depression"}:
+        band = hads_band(value)
+        return str(HADS_BAND_LABELS[band]) if band else ""
+    return ""
 
 
 def format_score(value: float | None, *, binary: bool = False) -> str:
@@ -46,6 +54,11 @@ class ScorePoint:
     value: float | None
     scoring_version: str
     text: str
+    band: str = ""  # the published severity band, where the instrument has them (HADS)
+
+    @property
+    def cell(self) -> str:
+        return f"{self.text} ({self.band})" if self.band else self.text
 
 
 @dataclass
@@ -96,7 +109,7 @@ class InstrumentHistory:
         """For the table: each scale with its value under each column (NO_SCORE where none)."""
         by_column = []
         for series in self.series:
-            texts = {(p.time_point, p.submitted_at): p.text for p in series.points}
+            texts = {(p.time_point, p.submitted_at): p.cell for p in series.points}
             values = [texts.get((c.time_point, c.submitted_at), NO_SCORE) for c in self.columns]
             by_column.append((series, values))
         return by_column
@@ -162,6 +175,7 @@ def score_history(
                     value,
                     response.scoring_version,
                     format_score(value, binary=series.binary),
+                    _band(response.instrument, series.scale, value),
                 )
             )
     result = [h for h in histories.values() if h.series]

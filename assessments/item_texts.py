@@ -140,6 +140,11 @@ def resolve_texts(code: str, lang: str) -> ResolvedTexts:
                 anchors=(str(anchors[0]), str(anchors[1])) if anchors else item.anchors,
             )
         return ResolvedTexts(items, lang, "platform", instrument.credit, False)
+    if not instrument.placeholder_labels and lang == "en":
+        # The platform's own English text (the RAND-36's public-domain wording) before a
+        # clinic's text in another language.
+        items = {item.key: item for item in instrument.items}
+        return ResolvedTexts(items, "en", "built-in", instrument.credit, False)
     if texts is not None:
         for other in fallback_languages(lang)[1:]:
             if texts.get(code, other) is not None:
@@ -159,3 +164,16 @@ def _from_clinic(code: str, lang: str, texts: ItemTexts) -> ResolvedTexts:
     placeholders = instrument.placeholder_labels and not supplied.is_complete(instrument)
     licence = supplied.licence or instrument.credit
     return ResolvedTexts(items, lang, "clinic", licence, placeholders)
+
+
+def can_serve(code: str, lang: str) -> bool:
+    """Whether instrument `code` can be shown to a reader of `lang` as it is meant to be: every
+    item in that language, none a placeholder. A participant is never asked an instrument
+    that cannot be (CONTENT.md: a participant never sees a placeholder)."""
+    resolved = resolve_texts(code, lang)
+    return not resolved.placeholders and resolved.language == lang
+
+
+def languages_missing(code: str) -> list[str]:
+    """The platform's languages in which `code` cannot be served yet."""
+    return [lang for lang, _name in settings.LANGUAGES if not can_serve(code, lang)]

@@ -61,8 +61,17 @@ SCALE_LABELS: dict[tuple[str, str], Promise] = {
     ("ltpai", "total"): _("Hours of activity per week"),
 }
 
+# The published HADS bands (assessments.instruments.hads.HADS_BANDS).
+HADS_BAND_LABELS: dict[str, Promise] = {
+    "normal": _("normal"),
+    "borderline": _("borderline"),
+    "moderate": _("moderate"),
+    "severe": _("severe"),
+}
+
 TIME_POINT_LABELS: dict[str, Promise] = {
     "baseline": _("Start of the programme"),
+    "post": _("After the programme"),
     "6m": _("After 6 months"),
     "12m": _("After 12 months"),
     "24m": _("After 24 months"),
@@ -71,6 +80,7 @@ TIME_POINT_LABELS: dict[str, Promise] = {
 # Under the points of a chart, where space is short.
 TIME_POINT_SHORT_LABELS: dict[str, Promise] = {
     "baseline": _("Start"),
+    "post": _("After"),
     "6m": _("6 mo"),
     "12m": _("12 mo"),
     "24m": _("24 mo"),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from assessments.instruments import UnknownInstrument, get_instrument
+from assessments.item_texts import can_serve, languages_missing
 from assessments.labels import (
     TIME_POINT_LABELS,
     TIME_POINT_SHORT_LABELS,
@@ -37,6 +38,14 @@ def validate_instrument_codes(value: object) -> None:
             raise ValidationError(
                 _("%(code)s is not a known instrument."), params={"code": code}
             ) from None
+
+
+def _known(code: str) -> bool:
+    try:
+        get_instrument(code)
+    except UnknownInstrument:
+        return False
+    return True
 
 
 class ScheduleQuerySet(models.QuerySet["Schedule"]):
@@ -107,6 +116,20 @@ class TimePoint(models.Model):
         validators=[validate_instrument_codes],
         help_text=_('Instrument codes in the order asked, e.g. ["pain_vas", "hads"].'),
     )
+    # Instruments the study asks for whose item texts the clinic has not installed yet: listed
+    # so the admin sees what to install, never shown to a participant. Moved into
+    # `instruments` once their texts are in place (clean() checks that they are).
+    awaiting_texts = models.JSONField(
+        _("waiting for texts"),
+        default=list,
+        blank=True,
+        validators=[validate_instrument_codes],
+        help_text=_(
+            "Instruments the study will ask once the clinic has installed their item texts "
+            "(see Instrument texts). They are not shown to participants until moved to the list "
+            "above."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = TimePointQuerySet.as_manager()
@@ -138,6 +161,33 @@ class TimePoint(models.Model):
 
     def opens_on(self, start: date) -> date:
         return start + timedelta(days=self.opens_day)
+
+    def clean(self) -> None:
+        """A time point asks only instruments that can be served in every language of the
+        platform; the others wait for their texts, and the error says what to install."""
+        super().clean()
+        problems = []
+        for code in self.instruments if isinstance(self.instruments, list) else []:
+            missing = languages_missing(code) if _known(code) else []
+            if missing:
+                problems.append(
+                    ValidationError(
+                        _(
+                            "%(code)s cannot be asked yet: its item texts are not installed in "
+                            "%(languages)s. Install them in the clinic's texts file (see "
+                            'Instrument texts), or list it under "waiting for texts".'
+                        ),
+                        params={"code": code, "languages": ", ".join(missing)},
+                    )
+                )
+        if problems:
+            raise ValidationError({"instruments": problems})
+
+    def instruments_for(self, lang: str) -> list[str]:
+        """The instruments a participant reading `lang` is asked, in order: those whose texts
+        are installed in that language. One whose texts went missing after it was scheduled
+        is left out rather than shown with placeholders."""
+        return [code for code in self.instruments if _known(code) and can_serve(code, lang)]
 
     def closes_on(self, start: date) -> date:
         return start + timedelta(days=self.closes_day)
@@ -218,9 +268,12 @@ class Questionnaire(models.Model):
                 return False
             self.submitted_at = now
             responses = {r.instrument: r for r in self.responses.all()}
+            # Only what the participant was asked: an instrument left out for want of texts
+            # in their language gets no response, so it is missing, not scored as blank.
+            asked = self.time_point.instruments_for(self.participant.language)
             missing = [
                 InstrumentResponse(questionnaire=self, instrument=code)
-                for code in self.time_point.instruments
+                for code in asked
                 if code not in responses
             ]
             for response in InstrumentResponse.objects.bulk_create(missing):
@@ -265,6 +318,13 @@ class InstrumentResponse(models.Model):
     def compute_scores(self, when: Any = None) -> None:
         """Score the stored answers with the instrument's current rule (not saved here)."""
         instrument = get_instrument(self.instrument)
+        self.scoring_version = instrument.scoring_version
+        self.scored_at = when or timezone.now()
+        if instrument.placeholder_labels and not self.language:
+            # Answered with placeholder labels ("HADS item 1 / Option 0"): the answers say
+            # nothing about the person, so they are never scored and never raise a flag.
+            self.scores = None
+            return
         known = set(instrument.item_keys)
         # Answers to items an instrument no longer has cannot be scored; they stay stored.
         answers = {key: value for key, value in self.answers.items() if key in known}

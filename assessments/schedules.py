@@ -29,22 +29,31 @@ if TYPE_CHECKING:
 
 StartDateProvider = Callable[[Sequence["User"]], dict[int, date]]
 
-DEFAULT_INSTRUMENTS = [
+# The trial's battery (NCT04624139), in the order asked: pain intensity, pain locations, the
+# Stress and Crisis Inventory, FIQ, global fatigue, MFI-20, HADS, SF-36 and LTPAI. Those whose
+# item texts the clinic must supply under its own licence start out waiting for their texts
+# (TimePoint.awaiting_texts); the rest the platform ships in full in every language.
+TRIAL_BATTERY = [
     "pain_vas",
     "pain_locations",
+    "sci93",
+    "fiq",
     "fatigue_vas",
-    "hads",
-    "pss10",
     "mfi20",
-    "fiqr",
-    "rand36",
+    "hads",
+    "sf36",
     "ltpai",
 ]
+SHIPPED_IN_FULL = ["pain_vas", "pain_locations", "fatigue_vas"]
+DEFAULT_INSTRUMENTS = [code for code in TRIAL_BATTERY if code in SHIPPED_IN_FULL]
+DEFAULT_AWAITING_TEXTS = [code for code in TRIAL_BATTERY if code not in SHIPPED_IN_FULL]
 
 # key, name, opens_day, closes_day, active. Follow-ups open two weeks before the nominal day and
-# stay open four weeks after it; 12 and 24 months exist but are off until a study turns them on.
+# stay open four weeks after it. The trial measured at baseline and 6 months; post-treatment
+# (after the 14 weeks of modules), 12 and 24 months exist but are off until a study turns them on.
 DEFAULT_TIME_POINTS: list[tuple[str, str, int, int, bool]] = [
     ("baseline", "Baseline", 0, 30, True),
+    ("post", "Post-treatment", 98, 140, False),
     ("6m", "6 months", 168, 210, True),
     ("12m", "12 months", 351, 393, False),
     ("24m", "24 months", 716, 758, False),
@@ -67,6 +76,7 @@ def seed_default_schedule() -> Schedule:
                 opens_day=opens,
                 closes_day=closes,
                 instruments=list(DEFAULT_INSTRUMENTS),
+                awaiting_texts=list(DEFAULT_AWAITING_TEXTS),
                 is_active=active,
             )
             for key, name, opens, closes, active in DEFAULT_TIME_POINTS

@@ -25,7 +25,12 @@ from assessments.bodymap import body_views, region_groups
 from assessments.forms import PageForm
 from assessments.history import participant_history, score_history
 from assessments.instruments import Item, all_instruments
-from assessments.item_texts import OWN_WORDING, resolve_texts, texts_file_status
+from assessments.item_texts import (
+    OWN_WORDING,
+    languages_missing,
+    resolve_texts,
+    texts_file_status,
+)
 from assessments.labels import BODY_SIDE_LABELS, instrument_title
 from assessments.models import Questionnaire, RiskFlag, TimePoint
 from assessments.pages import Page, build_pages, first_unanswered, widget_for
@@ -39,8 +44,11 @@ def _scheduled_for(request: AuthenticatedHttpRequest, time_point_id: int) -> Sch
     return scheduled(request.user, time_point)
 
 
-def _pages(row: ScheduledQuestionnaire) -> list[Page]:
-    return build_pages(row.time_point.instruments, settings.ASSESSMENTS_ITEMS_PER_PAGE)
+def _pages(row: ScheduledQuestionnaire, participant: User) -> list[Page]:
+    """The pages of what `participant` is asked: instruments without texts in their language
+    are left out (TimePoint.instruments_for), so no page ever shows a placeholder."""
+    codes = row.time_point.instruments_for(participant.language)
+    return build_pages(codes, settings.ASSESSMENTS_ITEMS_PER_PAGE)
 
 
 def _stored(row: ScheduledQuestionnaire) -> dict[str, dict[str, Any]]:
@@ -73,7 +81,7 @@ def questionnaire_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def questionnaire_detail(request: AuthenticatedHttpRequest, time_point_id: int) -> HttpResponse:
     """The questionnaire's front page: what it is, how far the participant got, where to go on."""
     row = _scheduled_for(request, time_point_id)
-    pages = _pages(row)
+    pages = _pages(row, request.user)
     stored = _stored(row)
     resume = first_unanswered(pages, stored)
     return render(
@@ -108,7 +116,7 @@ def questionnaire_page(
     row = _scheduled_for(request, time_point_id)
     if not row.is_open:
         return _not_open(request, row)
-    pages = _pages(row)
+    pages = _pages(row, request.user)
     if not 1 <= number <= len(pages):
         raise Http404
     page = pages[number - 1]
@@ -189,7 +197,7 @@ def questionnaire_review(request: AuthenticatedHttpRequest, time_point_id: int) 
     row = _scheduled_for(request, time_point_id)
     if not row.is_open:
         return _not_open(request, row)
-    pages = _pages(row)
+    pages = _pages(row, request.user)
     stored = _stored(row)
     missing = [page for page in pages if not page.is_answered(stored)]
     if request.method == "POST":
@@ -212,8 +220,64 @@ def questionnaire_review(request: AuthenticatedHttpRequest, time_point_id: int) 
             "page_count": len(pages),
             "missing": [(page, instrument_title(page.instrument)) for page in missing],
             "blanks": blanks,
+            "summary": _answer_summary(pages, stored, request.user.language),
         },
     )
+
+
+@dataclass(frozen=True)
+class AnsweredItem:
+    number: int
+    question: str
+    answer: str  # "" when left blank or not reached
+
+
+@dataclass(frozen=True)
+class AnsweredPage:
+    page: Page
+    title: str
+    items: list[AnsweredItem]
+
+
+def _answer_summary(
+    pages: list[Page], stored: dict[str, dict[str, Any]], lang: str
+) -> list[AnsweredPage]:
+    """What the participant answered, page by page, in the words they saw: the review page
+    shows it before anything is sent."""
+    summary = []
+    texts_by_code = {}
+    for page in pages:
+        if page.instrument not in texts_by_code:
+            texts_by_code[page.instrument] = resolve_texts(page.instrument, lang)
+        texts = texts_by_code[page.instrument]
+        answers = stored.get(page.instrument, {})
+        items = []
+        if page.is_bodymap:
+            chosen = [texts.items[key].label for key in page.keys if answers.get(key)]
+            items.append(
+                AnsweredItem(page.first_item_number, _("Where it hurts"), ", ".join(chosen))
+            )
+        else:
+            for offset, key in enumerate(page.keys):
+                item = texts.items[key]
+                items.append(
+                    AnsweredItem(
+                        page.first_item_number + offset,
+                        item.label,
+                        _answer_label(item, answers.get(key)),
+                    )
+                )
+        summary.append(AnsweredPage(page, instrument_title(page.instrument), items))
+    return summary
+
+
+def _answer_label(item: Item, value: Any) -> str:
+    if value is None:
+        return ""
+    for option in item.options or ():
+        if option.value == value:
+            return f"{option.label}"
+    return str(value)
 
 
 @participant_required
@@ -317,5 +381,43 @@ def texts_status(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "assessments/texts_status.html",
-        {"status": status, "languages": languages, "rows": rows},
+        {
+            "status": status,
+            "languages": languages,
+            "rows": rows,
+            "waiting": _waiting_for_texts(),
+        },
     )
+
+
+@dataclass(frozen=True)
+class Waiting:
+    time_point: TimePoint
+    code: str
+    title: str
+    languages: list[str]  # where its texts are missing
+    scheduled: bool  # in the asked list (texts went missing) rather than the waiting list
+
+
+def _waiting_for_texts() -> list[Waiting]:
+    """What the active schedules want but cannot ask yet, and in which languages texts are
+    missing: what the clinic has to install."""
+    names = dict(settings.LANGUAGES)
+    rows = []
+    for time_point in TimePoint.objects.filter(is_active=True).select_related("schedule"):
+        for code, asked in [
+            *((code, True) for code in time_point.instruments),
+            *((code, False) for code in time_point.awaiting_texts),
+        ]:
+            missing = languages_missing(code)
+            if missing or not asked:
+                rows.append(
+                    Waiting(
+                        time_point,
+                        code,
+                        instrument_title(code),
+                        [str(names.get(lang, lang)) for lang in missing],
+                        asked,
+                    )
+                )
+    return rows

@@ -103,3 +103,42 @@ def programme(db: None, parsed_programme: dict[str, dict[int, ParsedModule]]) ->
     """The real programme, loaded into the test's database."""
     apply_programme(parsed_programme)
     return list(Module.objects.active())
+
+
+def write_clinic_texts(path, languages=("en", "sv")):  # type: ignore[no-untyped-def]
+    """A complete texts file for every instrument the platform cannot ship the words of, in
+    each language: what a clinic holding the licences installs (docs/instrument-texts.md).
+    The wording is test wording, never an instrument's real items."""
+    import json
+
+    from assessments.instruments import all_instruments
+    from assessments.item_texts import OWN_WORDING
+
+    data: dict[str, dict[str, object]] = {}
+    for instrument in all_instruments():
+        if instrument.code in OWN_WORDING or instrument.code == "gas":
+            continue
+        blocks = {}
+        for lang in languages:
+            if not instrument.placeholder_labels and lang == "en":
+                continue  # the RAND-36's public-domain English text ships with the platform
+            items = {}
+            for item in instrument.items:
+                entry: dict[str, object] = {"text": f"Test wording {instrument.code} {item.key}"}
+                if item.options:
+                    entry["options"] = {
+                        str(option.value): f"Test option {option.value}" for option in item.options
+                    }
+                items[item.key] = entry
+            blocks[lang] = {"items": items, "licence": "Test licence"}
+        if blocks:
+            data[instrument.code] = blocks
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def clinic_texts(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """The clinic's licensed item texts installed, so that every instrument can be asked."""
+    settings.INSTRUMENT_TEXTS_FILE = str(write_clinic_texts(tmp_path / "clinic-texts.json"))
+    return settings.INSTRUMENT_TEXTS_FILE

@@ -36,6 +36,12 @@ FIQ_SYMPTOM_SCALES: dict[int, str] = {  # questions 4-10, 0-10 each
 FIQ_FUNCTION_FACTOR = 3.33
 FIQ_FELT_GOOD_FACTOR = 1.43
 FIQ_MISSED_WORK_FACTOR = 2.0
+# Minimum answers (no minimum is published for the FIQ; these are our conservative choice, the
+# half-scale convention of the SF-36 and HADS made slightly stricter for the total): physical
+# function needs at least half of question 1's parts, the total at least 7 of the 10 question
+# scores. Below that a score is not scorable (None), never a number.
+FIQ_MIN_FUNCTION_PARTS = 5
+FIQ_MIN_QUESTIONS = 7
 
 
 def score_fiq(answers: Mapping[str, Number | None]) -> Scores:
@@ -68,9 +74,13 @@ def score_fiq(answers: Mapping[str, Number | None]) -> Scores:
 
     Missing items: when questions are skipped (for example questions 3 and 4 by people who do
     not work outside the home), the total is the mean of the answered question scores times
-    10, i.e. the sum is rescaled to ten questions, as described by Bennett 2005. The total is
-    ``None`` only when no question is answered. Because of the rounded multipliers a rescaled
-    total can exceed 100 by a few hundredths; it is capped at 100.
+    10, i.e. the sum is rescaled to ten questions, as described by Bennett 2005. Because of the
+    rounded multipliers a rescaled total can exceed 100 by a few hundredths; it is capped at 100.
+
+    Minimum answers: Bennett 2005 sets none, so a single answer would be rescaled to a total
+    (1a = 3 alone gives 99.9). We require at least ``FIQ_MIN_FUNCTION_PARTS`` (5) parts of
+    question 1 for physical function and at least ``FIQ_MIN_QUESTIONS`` (7) of the ten question
+    scores for the total; below that the score is ``None`` (not scorable).
     """
 
     def get(n: int) -> Number | None:
@@ -80,7 +90,7 @@ def score_fiq(answers: Mapping[str, Number | None]) -> Scores:
     scores: Scores = {
         "physical_function": (
             sum(function_values) / len(function_values) * FIQ_FUNCTION_FACTOR
-            if function_values
+            if len(function_values) >= FIQ_MIN_FUNCTION_PARTS
             else None
         )
     }
@@ -96,7 +106,7 @@ def score_fiq(answers: Mapping[str, Number | None]) -> Scores:
     question_scores = [v for v in scores.values() if v is not None]
     scores["total"] = (
         clamp(sum(question_scores) / len(question_scores) * 10.0, 0.0, 100.0)
-        if question_scores
+        if len(question_scores) >= FIQ_MIN_QUESTIONS
         else None
     )
     return scores
@@ -112,7 +122,8 @@ class FIQ(Instrument[float | None]):
 
     code = "fiq"
     name = "Fibromyalgia Impact Questionnaire (FIQ)"
-    scoring_version = "1"
+    # 2: minimum answers for physical function and the total.
+    scoring_version = "2"
     licence = (
         "Copyright Oregon Health & Science University / the authors; item texts must be "
         "supplied by the clinic."
@@ -162,6 +173,10 @@ FIQR_DOMAINS: dict[str, tuple[tuple[int, ...], float]] = {
     "overall_impact": ((10, 11), 1.0),
     "symptoms": (tuple(range(12, 22)), 2.0),
 }
+# At least half of each domain's items, rounded up (see score_fiqr).
+FIQR_MIN_ANSWERED = {
+    domain: -(-len(numbers) // 2) for domain, (numbers, _divisor) in FIQR_DOMAINS.items()
+}
 
 
 def score_fiqr(answers: Mapping[str, Number | None]) -> Scores:
@@ -181,13 +196,18 @@ def score_fiqr(answers: Mapping[str, Number | None]) -> Scores:
     No items are reversed.
 
     Missing items (the published FIQR rule): when only x of a domain's n items are answered,
-    the domain's summed score is weighted by n / x (9/x, 2/x or 10/x) before dividing. A
-    domain with no answered item is ``None``, and so is the total.
+    the domain's summed score is weighted by n / x (9/x, 2/x or 10/x) before dividing.
+
+    Minimum answers: the published rule sets no limit, so one answered item would stand for a
+    whole domain. We require at least half of each domain's items (5 of 9, 1 of 2, 5 of 10:
+    ``FIQR_MIN_ANSWERED``, the half-scale convention); a domain below that is ``None`` (not
+    scorable), and so is the total.
     """
     scores: Scores = {}
     for domain, (numbers, divisor) in FIQR_DOMAINS.items():
         present = answered(answers.get(f"q{n}") for n in numbers)
-        scores[domain] = sum(present) * len(numbers) / len(present) / divisor if present else None
+        enough = len(present) >= FIQR_MIN_ANSWERED[domain]
+        scores[domain] = sum(present) * len(numbers) / len(present) / divisor if enough else None
     parts = [scores[domain] for domain in FIQR_DOMAINS]
     scores["total"] = None if any(p is None for p in parts) else sum(p or 0.0 for p in parts)
     return scores
@@ -203,7 +223,8 @@ class FIQR(Instrument[float | None]):
 
     code = "fiqr"
     name = "Revised Fibromyalgia Impact Questionnaire (FIQR)"
-    scoring_version = "1"
+    # 2: at least half of each domain's items.
+    scoring_version = "2"
     licence = "Copyright the authors (Bennett et al.); item texts must be supplied by the clinic."
     reference = "Bennett RM, Friend R, Jones KD, et al. Arthritis Res Ther 2009;11:R120."
 

@@ -58,6 +58,27 @@ def score_hads(answers: Mapping[str, Number | None]) -> Scores:
     }
 
 
+# Severity bands of each subscale, by upper bound (inclusive): 0-7 normal, 8-10 borderline
+# (Zigmond & Snaith 1983: "doubtful cases"), 11-14 moderate, 15-21 severe (Snaith & Zigmond,
+# the HADS manual, 1994). Risk flags are configured separately (settings.ASSESSMENTS_RISK_RULES).
+HADS_BANDS: tuple[tuple[float, str], ...] = (
+    (7, "normal"),
+    (10, "borderline"),
+    (14, "moderate"),
+    (21, "severe"),
+)
+
+
+def hads_band(score: float | None) -> str | None:
+    """The published band of a HADS subscale score; None for no score."""
+    if score is None:
+        return None
+    for upper, band in HADS_BANDS:
+        if score <= upper:
+            return band
+    return HADS_BANDS[-1][1]
+
+
 class HADS(Instrument[float | None]):
     """Hospital Anxiety and Depression Scale.
 

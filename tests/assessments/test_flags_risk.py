@@ -15,7 +15,7 @@ from assessments.models import Questionnaire, RiskFlag, RiskLevel, TimePoint
 from assessments.schedules import seed_default_schedule
 from tests.factories import make_participant, make_therapist
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clinic_texts")]
 
 
 # These tests read the pages' English wording.
@@ -41,7 +41,7 @@ def baseline(db: None) -> TimePoint:
 def submit_hads(participant: User, time_point: TimePoint, answers: dict[str, int]) -> Questionnaire:
     questionnaire = Questionnaire.objects.create(participant=participant, time_point=time_point)
     questionnaire.save_answers("pain_vas", {"q1": 50})
-    questionnaire.save_answers("hads", answers)
+    questionnaire.save_answers("hads", answers, language="en")
     questionnaire.submit()
     return questionnaire
 

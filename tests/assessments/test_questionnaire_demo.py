@@ -26,9 +26,12 @@ def test_the_demo_has_a_scored_baseline_and_a_baseline_due() -> None:
     }
     assert participant_schedule(omar)[0].status == Status.DUE
     assert Questionnaire.objects.count() == 1
+    # The demo asks only what the platform ships in full in both languages (no licensed
+    # instrument's texts are installed), so nothing is answered against a placeholder and
+    # nothing raises a flag from one.
     responses = InstrumentResponse.objects.filter(questionnaire__participant=sara)
-    assert responses.count() == 9
+    assert sorted(r.instrument for r in responses) == ["fatigue_vas", "pain_locations", "pain_vas"]
     assert all(r.scores and r.scoring_version for r in responses)
     pain = responses.get(instrument="pain_locations").scores
     assert pain is not None and pain["count"] == 11 and pain["widespread"] == 1
-    assert RiskFlag.objects.get().participant == sara
+    assert not RiskFlag.objects.exists()

@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from assessments.instruments import REGION_KEYS, get_instrument
-from assessments.models import InstrumentResponse, Questionnaire, TimePoint
+from assessments.models import InstrumentResponse, Questionnaire, RiskFlag, TimePoint
 from assessments.schedules import seed_default_schedule
 from tests.factories import make_participant
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clinic_texts")]
 
 
 # These tests read the pages' English wording.
@@ -273,6 +273,28 @@ def test_instructions_shared_by_items_are_shown_once_per_page(client, participan
 
 def test_clinic_texts_replace_the_placeholders(client, participant, baseline, settings, tmp_path):
     path = tmp_path / "texts.yaml"
+    items = "".join(f"      q{n}: 'Clinic text of item {n}'\n" for n in range(1, 15))
+    path.write_text(
+        "hads:\n  en:\n    options: {0: 'Zero', 1: 'One', 2: 'Two', 3: 'Three'}\n"
+        f"    items:\n{items}",
+        encoding="utf-8",
+    )
+    settings.INSTRUMENT_TEXTS_FILE = str(path)
+    participant.language = "en"
+    participant.save()
+    client.force_login(participant)
+    body = client.get(page_url(baseline, 3)).content.decode()
+    assert "Clinic text of item 1" in body and "Three" in body
+    assert "HADS item" not in body
+    client.post(page_url(baseline, 3), {**hads_page(range(1, 6)), "go": "next"})
+    assert InstrumentResponse.objects.get(instrument="hads").language == "en"
+
+
+def test_an_instrument_with_some_texts_missing_is_not_asked_at_all(
+    client, participant, baseline, settings, tmp_path
+):
+    # Item 1 supplied, 2-14 not: asking it would show placeholders for the rest.
+    path = tmp_path / "texts.yaml"
     path.write_text(
         "hads:\n  en:\n    options: {0: 'Zero', 1: 'One', 2: 'Two', 3: 'Three'}\n"
         "    items:\n      q1: 'Clinic text of item one'\n",
@@ -282,11 +304,53 @@ def test_clinic_texts_replace_the_placeholders(client, participant, baseline, se
     participant.language = "en"
     participant.save()
     client.force_login(participant)
-    body = client.get(page_url(baseline, 3)).content.decode()
-    assert "Clinic text of item one" in body and "Three" in body
-    assert "HADS item 2" in body  # not supplied: the placeholder stays
-    client.post(page_url(baseline, 3), {**hads_page(range(1, 6)), "go": "next"})
-    assert InstrumentResponse.objects.get(instrument="hads").language == "en"
+    front = client.get(reverse("assessments:questionnaire", args=[baseline.pk])).content.decode()
+    assert "HADS" not in front
+    assert client.get(page_url(baseline, 3)).status_code == 404  # two pages: VAS and body map
+    for number in (1, 2):
+        assert "HADS item" not in client.get(page_url(baseline, number)).content.decode()
+
+
+def test_a_swedish_reader_is_not_asked_an_instrument_with_english_texts_only(
+    client, participant, baseline, settings, tmp_path
+):
+    baseline.instruments = ["pain_vas", "rand36"]
+    baseline.save()
+    settings.INSTRUMENT_TEXTS_FILE = ""
+    participant.language = "sv"
+    participant.save()
+    client.force_login(participant)
+    with translation.override("sv"):
+        assert client.get(page_url(baseline, 2)).status_code == 404
+        body = client.get(page_url(baseline, 1)).content.decode()
+    assert "RAND" not in body
+
+
+def test_placeholder_answers_are_never_scored_and_raise_no_flag(participant, baseline, settings):
+    settings.INSTRUMENT_TEXTS_FILE = ""
+    questionnaire = Questionnaire.objects.create(participant=participant, time_point=baseline)
+    # As if answered on a page with placeholder labels (no language of real texts recorded).
+    questionnaire.save_answers("hads", {f"q{n}": 3 for n in range(1, 15)})
+    questionnaire.submit()
+    response = InstrumentResponse.objects.get(instrument="hads")
+    assert response.scores is None
+    assert not RiskFlag.objects.exists()
+
+
+def test_the_review_lists_each_answer_in_the_words_seen_and_what_is_missing(
+    client, participant, baseline
+):
+    client.force_login(participant)
+    client.post(page_url(baseline, 1), {"q1": "40", "go": "next"})
+    client.post(page_url(baseline, 2), {"regions": ["neck"], "go": "next"})
+    client.post(page_url(baseline, 3), {**hads_page(range(1, 5)), "q5": "", "go": "next"})
+    body = client.get(reverse("assessments:questionnaire-review", args=[baseline.pk]))
+    text = body.content.decode()
+    assert "Your answers so far" in text
+    assert "Test wording hads q1" in text and "Test option 1" in text
+    assert "Neck" in text
+    assert text.count("Not answered") >= 1  # q5 left blank
+    assert "These pages have not been answered yet" in text  # pages 4 and 5
 
 
 def test_the_platforms_own_wording_follows_the_interface_language(client, participant, baseline):
@@ -328,7 +392,7 @@ def _other_participants_answer(site: Any, baseline: TimePoint, count: int) -> No
         person = make_participant(site, f"bulk{index}@test.example")
         questionnaire = Questionnaire.objects.create(participant=person, time_point=baseline)
         questionnaire.save_answers("pain_vas", {"q1": index})
-        questionnaire.save_answers("hads", {f"q{n}": 1 for n in range(1, 15)})
+        questionnaire.save_answers("hads", {f"q{n}": 1 for n in range(1, 15)}, language="en")
 
 
 def _request(client: Any, url: str, data: dict[str, Any] | None) -> None:

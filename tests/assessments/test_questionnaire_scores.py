@@ -16,7 +16,19 @@ from assessments.models import Questionnaire, RiskFlag, TimePoint
 from assessments.schedules import seed_default_schedule
 from tests.factories import make_participant
 
-pytestmark = pytest.mark.django_db
+EVERY_KIND = [
+    "pain_vas",
+    "pain_locations",
+    "fatigue_vas",
+    "hads",
+    "pss10",
+    "mfi20",
+    "fiqr",
+    "rand36",
+    "ltpai",
+]
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clinic_texts")]
 
 
 # These tests read the pages' English wording.
@@ -32,7 +44,7 @@ def submit_full(
     questionnaire = Questionnaire.objects.create(participant=participant, time_point=time_point)
     answers = baseline_answers()
     for code in time_point.instruments:
-        questionnaire.save_answers(code, {**answers[code], **changes.get(code, {})})
+        questionnaire.save_answers(code, {**answers[code], **changes.get(code, {})}, language="en")
     questionnaire.submit()
     return questionnaire
 
@@ -40,6 +52,8 @@ def submit_full(
 @pytest.fixture
 def time_points(db: None) -> tuple[TimePoint, TimePoint]:
     schedule = seed_default_schedule()
+    # Every kind of instrument, so that the history shows each kind of scale.
+    schedule.time_points.update(instruments=EVERY_KIND)
     return schedule.time_points.get(key="baseline"), schedule.time_points.get(key="6m")
 
 

@@ -12,7 +12,9 @@ from django.core.exceptions import ValidationError
 from accounts.models import User
 from assessments.models import Questionnaire, Schedule, TimePoint
 from assessments.schedules import (
+    DEFAULT_AWAITING_TEXTS,
     DEFAULT_INSTRUMENTS,
+    TRIAL_BATTERY,
     Status,
     participant_schedule,
     questionnaires_due,
@@ -44,19 +46,25 @@ def test_the_default_schedule_has_baseline_and_six_months_with_the_trial_instrum
     active = list(schedule.time_points.active().order_by("opens_day"))
     assert [tp.key for tp in active] == ["baseline", "6m"]
     assert all(tp.instruments == DEFAULT_INSTRUMENTS for tp in active)
-    assert set(DEFAULT_INSTRUMENTS) == {
-        "pain_vas",
-        "pain_locations",
-        "fatigue_vas",
-        "hads",
-        "pss10",
-        "mfi20",
-        "fiqr",
-        "rand36",
-        "ltpai",
-    }
+    # The trial's battery: what ships in full is asked, the licensed rest waits for its texts.
+    assert all(tp.awaiting_texts == DEFAULT_AWAITING_TEXTS for tp in active)
+    assert (
+        set(DEFAULT_INSTRUMENTS + DEFAULT_AWAITING_TEXTS)
+        == set(TRIAL_BATTERY)
+        == {
+            "pain_vas",
+            "pain_locations",
+            "sci93",
+            "fiq",
+            "fatigue_vas",
+            "mfi20",
+            "hads",
+            "sf36",
+            "ltpai",
+        }
+    )
     optional = schedule.time_points.filter(is_active=False).values_list("key", flat=True)
-    assert set(optional) == {"12m", "24m"}
+    assert set(optional) == {"post", "12m", "24m"}
 
 
 def test_seeding_the_default_schedule_twice_changes_nothing(db: None) -> None:

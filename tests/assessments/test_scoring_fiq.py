@@ -50,8 +50,10 @@ def test_fiq_rescales_the_total_to_ten_questions_when_work_questions_are_skipped
 
 
 def test_fiq_total_never_exceeds_100_despite_rounded_multipliers() -> None:
-    # Only "felt good" answered, at its maximum 10.01: rescaled it would be 100.1.
-    assert get_instrument("fiq").score({"q12": 0})["total"] == pytest.approx(100.0)
+    # The fewest questions that are scored (7), at their maxima: felt good 10.01, missed work
+    # 10 and five symptoms at 10 sum to 70.01; rescaled to ten questions that is 100.01.
+    answers = {"q12": 0, "q13": 5, **{f"q{n}": 10 for n in range(14, 19)}}
+    assert get_instrument("fiq").score(answers)["total"] == pytest.approx(100.0)
 
 
 def test_fiq_total_is_unscored_when_nothing_is_answered() -> None:

@@ -69,7 +69,7 @@ def submit_time_point(
     )
     questionnaire.save_answers("pain_locations", regions)
     questionnaire.save_answers("pain_vas", {"q1": pain})
-    questionnaire.save_answers("hads", {f"q{i}": 0 for i in range(1, 15)})
+    questionnaire.save_answers("hads", {f"q{i}": 0 for i in range(1, 15)}, language="en")
     questionnaire.submit()
     return questionnaire
 
