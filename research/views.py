@@ -23,8 +23,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import admin_required, participant_required
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessLog, Role, User
-from research import adapters, audit, eligibility
-from research.export import Export, codebook_csv, csv_lines, data_csv, write_xlsx
+from research import audit, eligibility
+from research.export import codebook_csv, csv_lines, table_csv, write_xlsx
+from research.exports_outcome import OutcomeExport
 from research.flow import diagram, study_flow
 from research.forms import (
     AddParticipantForm,
@@ -301,7 +302,7 @@ def screen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Eligibility can no longer change for this participant."))
         return redirect("research:member", pk=member.pk)
     checklist = list(member.study.criteria.all())
-    baseline = adapters.baseline_scores(member)
+    baseline = member.baseline_scores()
     form = EligibilityForm(request.POST or None, criteria=checklist)
     derived = eligibility.screen([c for c in checklist if c.is_derived], {}, baseline)
     if request.method == "POST" and form.is_valid():
@@ -450,13 +451,13 @@ def flow_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def export_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     study = _get_study_for_user(request.user, pk)
-    export = Export.for_study(study)
+    export = OutcomeExport.for_study(study)
     return render(
         request,
         "research/export.html",
         {
             "study": study,
-            "variables": export.variables,
+            "variables": export.codebook(),
             "member_count": StudyParticipant.objects.filter(study=study).count(),
         },
     )
@@ -468,7 +469,8 @@ def export_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     study = _get_study_for_user(request.user, pk)
     _log(request, None, "export", f"study {study.pk} outcomes csv")
     response = StreamingHttpResponse(
-        data_csv(Export.for_study(study)), content_type="text/csv; charset=utf-8"
+        table_csv(OutcomeExport.for_study(study).table("data")),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-outcomes.csv"'
     return _streamed(response)
@@ -480,7 +482,7 @@ def codebook(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     study = _get_study_for_user(request.user, pk)
     _log(request, None, "export", f"study {study.pk} codebook csv")
     response = StreamingHttpResponse(
-        codebook_csv(Export.for_study(study)), content_type="text/csv; charset=utf-8"
+        codebook_csv(OutcomeExport.for_study(study)), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-codebook.csv"'
     return _streamed(response)
@@ -493,7 +495,7 @@ def export_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _log(request, None, "export", f"study {study.pk} outcomes xlsx")
     # Written to a temporary file (deleted when the response closes it), not to memory.
     target = tempfile.TemporaryFile()  # noqa: SIM115
-    write_xlsx(Export.for_study(study), target)
+    write_xlsx(OutcomeExport.for_study(study), target)
     target.seek(0)
     return _streamed(
         FileResponse(

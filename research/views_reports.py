@@ -23,7 +23,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import admin_required, role_required
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessLog, Role, User
-from research.exports_adherence import AdherenceExport, codebook_csv, long_csv, wide_csv
+from research.export import codebook_csv
+from research.exports_adherence import AdherenceExport, long_csv, wide_csv
 from research.forms import CASELOAD_REPORT, ReportRequestForm
 from research.models import DataExport, JobState, Report, ReportKind, Study, StudyParticipant
 from research.reports import last_complete_week
@@ -164,7 +165,7 @@ def adherence_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         "study": study,
         "exports": exports,
         "waiting": any(export.state in (JobState.PENDING, JobState.RUNNING) for export in exports),
-        "variables": AdherenceExport.for_study(study).codebook_variables(),
+        "variables": AdherenceExport.for_study(study).codebook(),
         "member_count": StudyParticipant.objects.filter(study=study).count(),
     }
     template = "research/adherence_export.html"
