@@ -127,10 +127,6 @@ class StudyParticipant(models.Model):
         return allocation.arm
 
     @property
-    def is_withdrawn(self) -> bool:
-        return self.withdrawn_at is not None
-
-    @property
     def withdrawn_by_participant(self) -> bool:
         return self.withdrawn_at is not None and self.withdrawn_by_id == self.participant_id
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -245,32 +245,6 @@ class Study(models.Model):
                 )
         Allocation.sequence.bulk_create(rows)
         return len(rows)
-
-    def strata(self) -> list[str]:
-        """Every stratum the study can have (sites x levels of each factor)."""
-        keys = (
-            [[f"site={site.code}" for site in self.sites.order_by("code")]]
-            if self.stratify_by_site
-            else []
-        )
-        keys += [[f"{f['key']}={level}" for level in f["levels"]] for f in self.factor_list()]
-        combos: list[list[str]] = [[]]
-        for options in keys:
-            combos = [[*combo, option] for combo in combos for option in options]
-        return ["|".join(combo) or "all" for combo in combos]
-
-    def prepare_sequence(self, *, blocks: int | None = None) -> int:
-        """Generate the first blocks of every stratum that has none yet (safe to call again)."""
-        created = 0
-        with transaction.atomic():
-            Study.objects.select_for_update().filter(pk=self.pk).first()
-            started = set(
-                Allocation.sequence.filter(study=self).values_list("stratum", flat=True).distinct()
-            )
-            for stratum in self.strata():
-                if stratum not in started:
-                    created += self.extend_sequence(stratum, blocks=blocks)
-        return created
 
     def close(self, *, by: User) -> bool:
         """Mark the study closed: no more randomisation, and the sequence may be audited."""
