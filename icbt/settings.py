@@ -481,7 +481,7 @@ INSTRUMENT_TEXTS_FILE = env_str("INSTRUMENT_TEXTS_FILE")
 # Items per questionnaire page: few, for people with pain and fatigue.
 ASSESSMENTS_ITEMS_PER_PAGE = env_int("ASSESSMENTS_ITEMS_PER_PAGE", 5)
 # Gives each participant's start date, from which questionnaire windows are counted. A trial that
-# counts follow-ups from randomisation sets "research.adapters.start_from_randomisation".
+# counts follow-ups from randomisation sets "research.models.start_from_randomisation".
 ASSESSMENTS_START_DATE_PROVIDER = env_str(
     "ASSESSMENTS_START_DATE_PROVIDER", "assessments.schedules.start_from_date_joined"
 )
@@ -514,13 +514,6 @@ ASSESSMENTS_RISK_RULES: list[dict[str, object]] = [
 RESEARCH_BLOCK_MULTIPLIERS = [2, 4]
 # How many blocks are generated at a time when a stratum's sequence runs out.
 RESEARCH_BLOCKS_PER_EXTENSION = env_int("RESEARCH_BLOCKS_PER_EXTENSION", 10)
-# The outcome export's columns, in order, each from a provider (research/export.py).
-RESEARCH_EXPORT_COLUMN_PROVIDERS = [
-    "research.export.ParticipantColumns",
-    "research.export.QuestionnaireColumns",
-    "research.export.GoalColumns",
-    "research.export.AdherenceColumns",
-]
 # Participants read per database round trip while exporting (memory stays flat).
 RESEARCH_EXPORT_CHUNK_SIZE = env_int("RESEARCH_EXPORT_CHUNK_SIZE", 500)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.models import Site, User
-from research import adapters, eligibility
+from research import eligibility
 from research.models import Allocation, Arm, Receives, Study, StudyParticipant
 
 DEMO_STUDY_NAME = "Stress and pain trial (demo)"
@@ -101,7 +101,7 @@ def _screen(member: StudyParticipant, admin: User) -> None:
         return
     criteria = list(member.study.criteria.all())
     staff_answers = {"age": 47, "device": True}
-    results = eligibility.screen(criteria, staff_answers, adapters.baseline_scores(member))
+    results = eligibility.screen(criteria, staff_answers, member.baseline_scores())
     verdict = eligibility.outcome(results)
     if verdict is not None:
         member.record_eligibility(

@@ -1,30 +1,37 @@
-"""The outcome export: one row per participant and time point, built by a list of column
-providers (settings.RESEARCH_EXPORT_COLUMN_PROVIDERS), written as streaming CSV or as XLSX, with a
-codebook describing every variable.
+"""The export pipeline every research export uses (exports_outcome.py, exports_adherence.py).
 
-Pseudonymised by construction: participants are read as `values()` rows that hold the study id
-and never a name or an e-mail address. Memory stays flat: participants are read with
-`.iterator(chunk_size=...)`, and each provider loads what it needs for one chunk at a time, in a
-fixed number of queries per chunk.
+An export is one or more tables and a codebook. A table is a list of column groups, each of
+which names its variables (with their codebook entries) and loads its values for one chunk of
+participants at a time; a table also says how many rows a participant has (one, one per time
+point, one per module). The same writers serve every export: streaming CSV for one table or the
+codebook, and an Excel workbook (openpyxl's write-only mode) with every table and the codebook.
+
+Pseudonymised by construction: participants are read as `values_list` rows that hold the study
+id and never a name or an e-mail address. Memory stays flat: participants are read with
+`.iterator(chunk_size=...)`, and each column group loads what it needs for one chunk at a time,
+in a fixed number of queries per chunk.
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
-from research import adapters
-from research.models import Arm, Study, StudyParticipant, WithdrawalReason
+from accounts.models import User
+from research.models import Arm, Study, StudyParticipant, WithdrawalReason, baseline_time_point
 
 if TYPE_CHECKING:
+    from accounts.models import UserQuerySet
     from assessments.models import TimePoint
+
+YES_NO = "0 = no, 1 = yes"
 
 
 @dataclass(frozen=True)
@@ -40,7 +47,7 @@ class Variable:
 
 @dataclass(frozen=True)
 class Member:
-    """A study participant as the export sees them: ids and study facts, nothing identifying."""
+    """A study participant as an export sees them: ids and study facts, nothing identifying."""
 
     participant_id: int
     study_id: str
@@ -55,294 +62,227 @@ class Member:
 @dataclass
 class ExportContext:
     study: Study
-    time_points: list[TimePoint]
-    baseline: TimePoint | None
     arms: dict[int, Arm]
 
     @classmethod
     def for_study(cls, study: Study) -> ExportContext:
-        time_points = study.time_points()
-        return cls(
-            study=study,
-            time_points=time_points,
-            baseline=adapters.baseline_time_point(time_points),
-            arms={arm.pk: arm for arm in study.arms.all()},
-        )
+        return cls(study=study, arms={arm.pk: arm for arm in study.arms.all()})
+
+    # Read only by the exports that have a row per time point.
+    @cached_property
+    def time_points(self) -> list[TimePoint]:
+        return self.study.time_points()
+
+    @cached_property
+    def baseline(self) -> TimePoint | None:
+        return baseline_time_point(self.time_points)
+
+    def arm_code(self, member: Member) -> str:
+        arm = self.arms.get(member.arm_id) if member.arm_id else None
+        return arm.code if arm else ""
 
 
-CellValues = Callable[[Member, "TimePoint"], Mapping[str, Any]]
+# A row's values: from the participant and the row's unit (a time point, a module, or None).
+RowValues = Callable[[Member, Any], Mapping[str, Any]]
+# The units of one participant's rows, for one chunk of participants.
+RowUnits = Callable[[ExportContext, Sequence[Member]], Callable[[Member], Iterable[Any]]]
 
 
-class ColumnProvider(Protocol):
-    """Adds columns to the export. `variables` is called once; `load` once per chunk of
+class Columns(Protocol):
+    """Adds columns to a table. `variables` is called once; `load` once per chunk of
     participants (a fixed number of queries) and returns a function giving one row's values."""
 
     def variables(self, context: ExportContext) -> list[Variable]: ...
 
-    def load(self, context: ExportContext, members: Sequence[Member]) -> CellValues: ...
+    def load(self, context: ExportContext, members: Sequence[Member]) -> RowValues: ...
 
 
-# --- the providers --------------------------------------------------------------------------
-
-
-def _local_date(moment: datetime | None) -> date | None:
+def local_date(moment: datetime | None) -> date | None:
     return timezone.localdate(moment) if moment is not None else None
 
 
-class ParticipantColumns:
-    """Site, arm, stratum and the participant's place in the flow."""
+def people(members: Sequence[Member]) -> UserQuerySet:
+    """The chunk's participants, for the therapists app's per-participant measures."""
+    return User.objects.get_queryset().filter(pk__in=[m.participant_id for m in members])
 
-    def variables(self, context: ExportContext) -> list[Variable]:
-        arms = ", ".join(f"{arm.code} = {arm.name}" for arm in context.arms.values())
-        reasons = ", ".join(f"{value} = {label}" for value, label in WithdrawalReason.choices)
-        return [
-            Variable("site", "Site (code)", "string"),
-            Variable(
-                "arm", "Allocated arm (code); empty if not randomised", "string", allowed=arms
-            ),
-            Variable("stratum", "Randomisation stratum", "string"),
-            Variable("randomised", "Randomised", "integer", allowed="0 = no, 1 = yes"),
-            Variable("withdrawn", "Withdrew from the study", "integer", allowed="0 = no, 1 = yes"),
-            Variable("withdrawal_reason", "Reason for withdrawal", "string", allowed=reasons),
+
+# --- the participant's own columns, shared by every export ------------------------------------
+
+
+def _days_to_withdrawal(member: Member) -> int | None:
+    randomised, withdrawn = local_date(member.randomised_at), local_date(member.withdrawn_at)
+    return (withdrawn - randomised).days if randomised and withdrawn else None
+
+
+def _arm_variable(context: ExportContext) -> Variable:
+    arms = ", ".join(f"{arm.code} = {arm.name}" for arm in context.arms.values())
+    return Variable("arm", "Allocated arm (code); empty if not randomised", "string", allowed=arms)
+
+
+def _reason_variable(context: ExportContext) -> Variable:
+    reasons = ", ".join(f"{value} = {label}" for value, label in WithdrawalReason.choices)
+    return Variable("withdrawal_reason", "Reason for withdrawal", "string", allowed=reasons)
+
+
+def _fixed(variable: Variable) -> Callable[[ExportContext], Variable]:
+    return lambda context: variable
+
+
+# name -> (its codebook entry, its value)
+MEMBER_COLUMNS: dict[
+    str, tuple[Callable[[ExportContext], Variable], Callable[[ExportContext, Member], Any]]
+] = {
+    "study_id": (
+        _fixed(Variable("study_id", "Pseudonymous study id of the participant", "string")),
+        lambda context, member: member.study_id,
+    ),
+    "site": (
+        _fixed(Variable("site", "Site (code)", "string")),
+        lambda context, member: member.site,
+    ),
+    "arm": (_arm_variable, lambda context, member: context.arm_code(member)),
+    "stratum": (
+        _fixed(Variable("stratum", "Randomisation stratum", "string")),
+        lambda context, member: member.stratum,
+    ),
+    "randomised": (
+        _fixed(Variable("randomised", "Randomised", "integer", allowed=YES_NO)),
+        lambda context, member: int(member.randomised_at is not None),
+    ),
+    "withdrawn": (
+        _fixed(Variable("withdrawn", "Withdrew from the study", "integer", allowed=YES_NO)),
+        lambda context, member: int(member.withdrawn_at is not None),
+    ),
+    "withdrawal_reason": (_reason_variable, lambda context, member: member.withdrawal_reason),
+    "days_randomised_to_withdrawal": (
+        _fixed(
             Variable(
                 "days_randomised_to_withdrawal",
                 "Days from randomisation to withdrawal",
                 "integer",
                 unit="days",
-            ),
-        ]
-
-    def load(self, context: ExportContext, members: Sequence[Member]) -> CellValues:
-        def values(member: Member, time_point: TimePoint) -> Mapping[str, Any]:
-            arm = context.arms.get(member.arm_id) if member.arm_id else None
-            randomised, withdrawn = (
-                _local_date(member.randomised_at),
-                _local_date(member.withdrawn_at),
             )
-            return {
-                "site": member.site,
-                "arm": arm.code if arm else "",
-                "stratum": member.stratum,
-                "randomised": int(member.randomised_at is not None),
-                "withdrawn": int(member.withdrawn_at is not None),
-                "withdrawal_reason": member.withdrawal_reason,
-                "days_randomised_to_withdrawal": (
-                    (withdrawn - randomised).days if randomised and withdrawn else None
-                ),
-            }
-
-        return values
+        ),
+        lambda context, member: _days_to_withdrawal(member),
+    ),
+}
 
 
-class QuestionnaireColumns:
-    """Whether each time point was completed, when (relative to randomisation), every score and
-    its change from baseline."""
+class MemberColumns:
+    """Columns read from the participant's place in the study, named from MEMBER_COLUMNS."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = names
 
     def variables(self, context: ExportContext) -> list[Variable]:
-        out = [
-            Variable(
-                "completed",
-                "Questionnaire submitted at this time point",
-                "integer",
-                allowed="0 = no, 1 = yes",
-            ),
-            Variable(
-                "days_from_randomisation",
-                "Days from randomisation to submission",
-                "integer",
-                unit="days",
-            ),
-        ]
-        from assessments.schedules import iter_instruments
+        return [MEMBER_COLUMNS[name][0](context) for name in self.names]
 
-        for code, scale, label, low, high in adapters.instrument_scales(
-            iter_instruments(context.time_points)
-        ):
-            allowed = f"{_number(low)} to {_number(high)}"
-            out.append(Variable(f"{code}_{scale}", label, "number", unit="score", allowed=allowed))
-            out.append(
-                Variable(
-                    f"{code}_{scale}_change",
-                    f"{label}: change from baseline",
-                    "number",
-                    unit="score",
-                )
-            )
-        return out
+    def load(self, context: ExportContext, members: Sequence[Member]) -> RowValues:
+        readers = [(name, MEMBER_COLUMNS[name][1]) for name in self.names]
 
-    def load(self, context: ExportContext, members: Sequence[Member]) -> CellValues:
-        scores = adapters.scores_for([m.participant_id for m in members], context.time_points)
-        baseline_id = context.baseline.pk if context.baseline else None
-
-        def values(member: Member, time_point: TimePoint) -> Mapping[str, Any]:
-            submitted_at, by_instrument = scores.get(
-                (member.participant_id, time_point.pk), (None, {})
-            )
-            randomised = _local_date(member.randomised_at)
-            submitted = _local_date(submitted_at)
-            row: dict[str, Any] = {
-                "completed": int(submitted_at is not None),
-                "days_from_randomisation": (
-                    (submitted - randomised).days if submitted and randomised else None
-                ),
-            }
-            _b, base = scores.get((member.participant_id, baseline_id or -1), (None, {}))
-            for code, values_ in by_instrument.items():
-                for scale, value in values_.items():
-                    if isinstance(value, int | float):
-                        row[f"{code}_{scale}"] = value
-                        before = base.get(code, {}).get(scale)
-                        if time_point.pk != baseline_id and isinstance(before, int | float):
-                            row[f"{code}_{scale}_change"] = round(value - before, 6)
-            return row
+        def values(member: Member, unit: Any) -> Mapping[str, Any]:
+            return {name: read(context, member) for name, read in readers}
 
         return values
 
 
-class GoalColumns:
-    """Goal attainment, when the therapists app records goals (see adapters.goal_attainment)."""
-
-    def variables(self, context: ExportContext) -> list[Variable]:
-        if not adapters.goals_available():
-            return []
-        return [
-            Variable("goals", "Goals set with the physiotherapist", "integer"),
-            Variable("goals_attained", "Goals rated as attained", "integer"),
-            Variable("gas_t", "Goal attainment scaling T-score", "number", unit="T-score"),
-        ]
-
-    def load(self, context: ExportContext, members: Sequence[Member]) -> CellValues:
-        attainment = adapters.goal_attainment([m.participant_id for m in members]) or {}
-
-        def values(member: Member, time_point: TimePoint) -> Mapping[str, Any]:
-            row = attainment.get(member.participant_id, {})
-            return {
-                "goals": row.get("goals"),
-                "goals_attained": row.get("attained"),
-                "gas_t": row.get("gas_t"),
-            }
-
-        return values
+# --- tables and exports -----------------------------------------------------------------------
 
 
-class AdherenceColumns:
-    """Adherence as therapists/adherence.py defines it (the same on every row of a participant)."""
-
-    def variables(self, context: ExportContext) -> list[Variable]:
-        return [
-            Variable(f"adherence_{name}", label, kind, unit=unit)
-            for name, label, kind, unit in adapters.adherence_measures()
-        ]
-
-    def load(self, context: ExportContext, members: Sequence[Member]) -> CellValues:
-        found = {
-            participant_id: {
-                f"adherence_{name}": _local_date(value) if isinstance(value, datetime) else value
-                for name, value in values.items()
-            }
-            for participant_id, values in adapters.adherence_values(
-                [m.participant_id for m in members]
-            ).items()
-        }
-
-        def values(member: Member, time_point: TimePoint) -> Mapping[str, Any]:
-            return found.get(member.participant_id, {})
-
-        return values
+def one_row_each(context: ExportContext, members: Sequence[Member]) -> Callable[[Member], Any]:
+    return lambda member: (None,)
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
+def chunk_size() -> int:
+    return int(getattr(settings, "RESEARCH_EXPORT_CHUNK_SIZE", 500))
 
 
-# --- assembling rows --------------------------------------------------------------------------
-
-
-KEY_VARIABLES = [
-    Variable("study_id", "Pseudonymous study id of the participant", "string"),
-    Variable("time_point", "Measurement occasion (key)", "string"),
-]
-
-
-def providers() -> list[ColumnProvider]:
-    return [import_string(path)() for path in settings.RESEARCH_EXPORT_COLUMN_PROVIDERS]
+def members_of(study: Study) -> Iterator[list[Member]]:
+    """The study's participants, in chunks of `chunk_size()`."""
+    rows = (
+        StudyParticipant.objects.filter(study=study)
+        .order_by("pk")
+        .values_list(
+            "participant_id",
+            "participant__study_id",
+            "site__code",
+            "allocation__arm_id",
+            "stratum",
+            "randomised_at",
+            "withdrawn_at",
+            "withdrawal_reason",
+        )
+    )
+    size = chunk_size()
+    batch: list[Member] = []
+    for pk, study_id, site, arm_id, stratum, randomised, withdrawn, reason in rows.iterator(
+        chunk_size=size
+    ):
+        batch.append(
+            Member(pk, study_id or "", site, arm_id, stratum, randomised, withdrawn, reason)
+        )
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 @dataclass
-class Export:
-    context: ExportContext
-    providers: list[ColumnProvider]
-    variables: list[Variable]
+class Table:
+    """One layout of the data: a CSV file on its own, a sheet of the workbook."""
 
-    @classmethod
-    def for_study(cls, study: Study) -> Export:
-        context = ExportContext.for_study(study)
-        chosen = providers()
-        variables = list(KEY_VARIABLES)
-        for provider in chosen:
-            variables += provider.variables(context)
-        # The time point key's allowed values depend on the schedule.
-        variables[1] = Variable(
-            "time_point",
-            "Measurement occasion (key)",
-            "string",
-            allowed=", ".join(f"{tp.key} = {tp.name}" for tp in context.time_points),
-        )
-        return cls(context, chosen, variables)
+    name: str
+    context: ExportContext
+    columns: list[Columns]
+    units: RowUnits = one_row_each
+    variables: list[Variable] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.variables = [v for columns in self.columns for v in columns.variables(self.context)]
 
     @property
     def header(self) -> list[str]:
         return [variable.name for variable in self.variables]
 
-    def members(self) -> Iterator[Member]:
-        rows = (
-            StudyParticipant.objects.filter(study=self.context.study)
-            .order_by("pk")
-            .values_list(
-                "participant_id",
-                "participant__study_id",
-                "site__code",
-                "allocation__arm_id",
-                "stratum",
-                "randomised_at",
-                "withdrawn_at",
-                "withdrawal_reason",
-            )
-        )
-        for pk, study_id, site, arm_id, stratum, randomised, withdrawn, reason in rows.iterator(
-            chunk_size=chunk_size()
-        ):
-            yield Member(pk, study_id or "", site, arm_id, stratum, randomised, withdrawn, reason)
-
     def rows(self) -> Iterator[list[Any]]:
-        """Every data row, in chunks of participants."""
-        batch: list[Member] = []
-        for member in self.members():
-            batch.append(member)
-            if len(batch) >= chunk_size():
-                yield from self._rows(batch)
-                batch = []
-        if batch:
-            yield from self._rows(batch)
-
-    def _rows(self, members: Sequence[Member]) -> Iterator[list[Any]]:
-        loaders = [provider.load(self.context, members) for provider in self.providers]
+        """Every data row, loaded one chunk of participants at a time."""
         names = self.header
-        for member in members:
-            for time_point in self.context.time_points:
-                values: dict[str, Any] = {"study_id": member.study_id, "time_point": time_point.key}
-                for load in loaders:
-                    values.update(load(member, time_point))
-                yield [values.get(name) for name in names]
+        for members in members_of(self.context.study):
+            units = self.units(self.context, members)
+            loaders = [columns.load(self.context, members) for columns in self.columns]
+            for member in members:
+                for unit in units(member):
+                    values: dict[str, Any] = {}
+                    for load in loaders:
+                        values.update(load(member, unit))
+                    yield [values.get(name) for name in names]
+            # Let go of this chunk before the next is read, so that two never coexist.
+            del units, loaders
+
+
+@dataclass
+class Export:
+    """Tables in the order of the workbook's sheets; the codebook describes each variable of
+    any of them once, in the order of `codebook_order` (table names; by default the sheets')."""
+
+    tables: list[Table]
+    codebook_order: Sequence[str] = ()
+
+    def table(self, name: str) -> Table:
+        return next(table for table in self.tables if table.name == name)
+
+    def codebook(self) -> list[Variable]:
+        seen: dict[str, Variable] = {}
+        for name in self.codebook_order or [table.name for table in self.tables]:
+            for variable in self.table(name).variables:
+                seen.setdefault(variable.name, variable)
+        return list(seen.values())
 
     def codebook_rows(self) -> Iterator[list[str]]:
         yield ["variable", "label", "type", "unit", "allowed values"]
-        for v in self.variables:
+        for v in self.codebook():
             yield [v.name, v.label, v.type, v.unit, v.allowed]
-
-
-def chunk_size() -> int:
-    return int(getattr(settings, "RESEARCH_EXPORT_CHUNK_SIZE", 500))
 
 
 # --- writers ----------------------------------------------------------------------------------
@@ -370,26 +310,31 @@ def csv_lines(rows: Iterable[Sequence[Any]]) -> Iterator[str]:
         yield writer.writerow([_cell(value) for value in row])
 
 
-def data_csv(export: Export) -> Iterator[str]:
-    yield from csv_lines([export.header])
-    yield from csv_lines(export.rows())
+def table_csv(table: Table) -> Iterator[str]:
+    yield from csv_lines([table.header])
+    yield from csv_lines(table.rows())
 
 
 def codebook_csv(export: Export) -> Iterator[str]:
     yield from csv_lines(export.codebook_rows())
 
 
-def write_xlsx(export: Export, target: IO[bytes]) -> None:
-    """Data and codebook as two sheets, written row by row (openpyxl's write-only mode keeps
-    memory flat)."""
+def write_xlsx(export: Export, target: IO[bytes]) -> dict[str, int]:
+    """Every table and the codebook as sheets, written row by row (openpyxl's write-only mode
+    keeps memory flat). Returns the number of data rows of each table."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    data = workbook.create_sheet("data")
-    data.append(export.header)
-    for row in export.rows():
-        data.append([_cell(value) for value in row])
+    counts: dict[str, int] = {}
+    for table in export.tables:
+        sheet = workbook.create_sheet(table.name)
+        sheet.append(table.header)
+        counts[table.name] = 0
+        for row in table.rows():
+            sheet.append([_cell(value) for value in row])
+            counts[table.name] += 1
     codebook = workbook.create_sheet("codebook")
-    for row in export.codebook_rows():
-        codebook.append(row)
+    for line in export.codebook_rows():
+        codebook.append(line)
     workbook.save(target)
+    return counts

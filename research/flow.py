@@ -21,8 +21,10 @@ from typing import Any
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils.translation import gettext as _
 
-from research import adapters
-from research.models import Arm, Study, StudyParticipant, WithdrawalReason
+from assessments.models import Questionnaire
+from modules.models import ModuleProgress
+from research.models import Arm, Study, StudyParticipant, WithdrawalReason, baseline_time_point
+from therapists.models import PhysioVisit
 
 BEFORE = "before allocation"
 
@@ -89,7 +91,7 @@ def study_flow(study: Study) -> Flow:
     arms: list[Arm] = list(study.arms.all())
     has_arms = bool(arms)
     time_points = study.time_points()
-    baseline = adapters.baseline_time_point(time_points)
+    baseline = baseline_time_point(time_points)
     follow_ups = [tp for tp in time_points if tp != baseline]
     flow = Flow(study=study, has_arms=has_arms, follow_up_labels=[tp.label for tp in follow_ups])
 
@@ -122,11 +124,11 @@ def study_flow(study: Study) -> Flow:
             time_point__in=[tp.pk for tp in follow_ups],
         )
     )
-    visit = adapters.attended_first_visit()
+    visit = _attended_first_visit()
     aggregates: dict[str, Any] = {
         "allocated": Count("pk"),
         "withdrew": Count("pk", filter=Q(withdrawn_at__isnull=False)),
-        "started": Count("pk", filter=Q(adapters.started_first_module())),
+        "started": Count("pk", filter=Q(_started_first_module())),
         "analysed": Count("pk", filter=Q(submitted_follow_up)),
         "attended": Count("pk", filter=Q(visit)),
     }
@@ -191,9 +193,25 @@ def study_flow(study: Study) -> Flow:
 
 
 def _questionnaires() -> Any:
-    from assessments.models import Questionnaire
-
     return Questionnaire.objects.filter(submitted_at__isnull=False)
+
+
+def _started_first_module() -> Exists:
+    """True for a study participant who has opened a step of module 1 (received the
+    programme)."""
+    return Exists(
+        ModuleProgress.objects.filter(
+            participant_id=OuterRef("participant_id"),
+            module__number=1,
+            first_visited_at__isnull=False,
+        )
+    )
+
+
+def _attended_first_visit() -> Exists:
+    """True for a study participant who has attended a physiotherapy visit (received the
+    activity plan)."""
+    return Exists(PhysioVisit.objects.attended().filter(participant_id=OuterRef("participant_id")))
 
 
 # --- the diagram ------------------------------------------------------------------------------

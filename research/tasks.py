@@ -101,16 +101,18 @@ def expire_exports(now: datetime) -> int:
 def build_adherence_export(self: Any, export_id: int) -> None:
     """Write the adherence export of a study as an Excel workbook (long, wide and codebook
     sheets, written row by row so memory stays flat) and keep it for download."""
-    from research.exports_adherence import AdherenceExport, write_xlsx
+    from research.export import write_xlsx
+    from research.exports_adherence import AdherenceExport
 
     export = DataExport.objects.select_related("study").filter(pk=export_id).first()
     if export is None or not export.claim(timezone.now()):
         return
     try:
         with tempfile.TemporaryFile() as target:
-            participants = write_xlsx(AdherenceExport.for_study(export.study), target)
+            rows = write_xlsx(AdherenceExport.for_study(export.study), target)
             target.seek(0)
-            export.store(File(target), participants=participants)
+            # The wide sheet has one row per participant.
+            export.store(File(target), participants=rows["wide"])
     except Exception as error:
         logger.warning("Export %s failed: %s", export_id, type(error).__name__)
         _retry_or_give_up(self, error, export.fail)

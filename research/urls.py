@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from research import views, views_reports
+from research import views, views_exports, views_reports
 
 app_name = "research"
 
@@ -18,36 +18,36 @@ urlpatterns = [
     path("research/<int:pk>/flow/", views.flow, name="flow"),
     path("research/<int:pk>/flow.svg", views.flow_svg, name="flow-svg"),
     path("research/<int:pk>/flow.pdf", views.flow_pdf, name="flow-pdf"),
-    path("research/<int:pk>/export/", views.export_page, name="export"),
-    path("research/<int:pk>/export/outcomes.csv", views.export_csv, name="export-csv"),
-    path("research/<int:pk>/export/outcomes.xlsx", views.export_xlsx, name="export-xlsx"),
-    path("research/<int:pk>/export/codebook.csv", views.codebook, name="codebook"),
-    path("research/<int:pk>/audit/", views.audit_page, name="audit"),
-    path("research/<int:pk>/audit/sequence.csv", views.audit_csv, name="audit-csv"),
+    path("research/<int:pk>/export/", views_exports.export_page, name="export"),
+    path("research/<int:pk>/export/outcomes.csv", views_exports.export_csv, name="export-csv"),
+    path("research/<int:pk>/export/outcomes.xlsx", views_exports.export_xlsx, name="export-xlsx"),
+    path("research/<int:pk>/export/codebook.csv", views_exports.codebook, name="codebook"),
+    path("research/<int:pk>/audit/", views_exports.audit_page, name="audit"),
+    path("research/<int:pk>/audit/sequence.csv", views_exports.audit_csv, name="audit-csv"),
     path("research/members/<int:pk>/", views.member_detail, name="member"),
     path("research/members/<int:pk>/screen/", views.screen, name="screen"),
     path("research/members/<int:pk>/randomise/", views.randomise, name="randomise"),
     path("research/members/<int:pk>/withdraw/", views.member_withdraw, name="member-withdraw"),
-    path("research/<int:pk>/adherence/", views_reports.adherence_export, name="adherence-export"),
+    path("research/<int:pk>/adherence/", views_exports.adherence_export, name="adherence-export"),
     path(
         "research/<int:pk>/adherence/long.csv",
-        views_reports.adherence_long_csv,
+        views_exports.adherence_long_csv,
         name="adherence-long-csv",
     ),
     path(
         "research/<int:pk>/adherence/wide.csv",
-        views_reports.adherence_wide_csv,
+        views_exports.adherence_wide_csv,
         name="adherence-wide-csv",
     ),
     path(
         "research/<int:pk>/adherence/codebook.csv",
-        views_reports.adherence_codebook,
+        views_exports.adherence_codebook,
         name="adherence-codebook",
     ),
-    path("research/<int:pk>/adherence/xlsx/", views_reports.adherence_xlsx, name="adherence-xlsx"),
+    path("research/<int:pk>/adherence/xlsx/", views_exports.adherence_xlsx, name="adherence-xlsx"),
     path(
         "research/exports/<int:pk>/download/",
-        views_reports.data_export_download,
+        views_exports.data_export_download,
         name="data-export-download",
     ),
     path("reports/", views_reports.reports, name="reports"),

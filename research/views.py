@@ -7,13 +7,12 @@ is None until randomisation."""
 
 from __future__ import annotations
 
-import tempfile
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -23,8 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import admin_required, participant_required
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessLog, Role, User
-from research import adapters, audit, eligibility
-from research.export import Export, codebook_csv, csv_lines, data_csv, write_xlsx
+from research import eligibility
 from research.flow import diagram, study_flow
 from research.forms import (
     AddParticipantForm,
@@ -57,11 +55,6 @@ def _get_member_for_user(user: User, pk: int) -> StudyParticipant:
         StudyParticipant.objects.visible_to(user).select_related("study", "participant", "site"),
         pk=pk,
     )
-
-
-def _streamed(response: StreamingHttpResponse) -> HttpResponse:
-    """The role decorators are typed for HttpResponse; a streamed download is one for them."""
-    return cast(HttpResponse, response)
 
 
 def _log(
@@ -301,7 +294,7 @@ def screen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Eligibility can no longer change for this participant."))
         return redirect("research:member", pk=member.pk)
     checklist = list(member.study.criteria.all())
-    baseline = adapters.baseline_scores(member)
+    baseline = member.baseline_scores()
     form = EligibilityForm(request.POST or None, criteria=checklist)
     derived = eligibility.screen([c for c in checklist if c.is_derived], {}, baseline)
     if request.method == "POST" and form.is_valid():
@@ -441,119 +434,6 @@ def flow_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-flow.pdf"'
     return response
-
-
-# --- export -------------------------------------------------------------------------------------
-
-
-@admin_required
-@require_GET
-def export_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    study = _get_study_for_user(request.user, pk)
-    export = Export.for_study(study)
-    return render(
-        request,
-        "research/export.html",
-        {
-            "study": study,
-            "variables": export.variables,
-            "member_count": StudyParticipant.objects.filter(study=study).count(),
-        },
-    )
-
-
-@admin_required
-@require_GET
-def export_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    study = _get_study_for_user(request.user, pk)
-    _log(request, None, "export", f"study {study.pk} outcomes csv")
-    response = StreamingHttpResponse(
-        data_csv(Export.for_study(study)), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-outcomes.csv"'
-    return _streamed(response)
-
-
-@admin_required
-@require_GET
-def codebook(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    study = _get_study_for_user(request.user, pk)
-    _log(request, None, "export", f"study {study.pk} codebook csv")
-    response = StreamingHttpResponse(
-        codebook_csv(Export.for_study(study)), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-codebook.csv"'
-    return _streamed(response)
-
-
-@admin_required
-@require_GET
-def export_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    study = _get_study_for_user(request.user, pk)
-    _log(request, None, "export", f"study {study.pk} outcomes xlsx")
-    # Written to a temporary file (deleted when the response closes it), not to memory.
-    target = tempfile.TemporaryFile()  # noqa: SIM115
-    write_xlsx(Export.for_study(study), target)
-    target.seek(0)
-    return _streamed(
-        FileResponse(
-            target,
-            as_attachment=True,
-            filename=f"study-{study.pk}-outcomes.xlsx",
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    )
-
-
-# --- audit of the sequence ----------------------------------------------------------------------
-
-
-def _get_closed_study_for_user(user: User, pk: int) -> Study:
-    study = _get_study_for_user(user, pk)
-    if not study.is_closed:
-        raise Http404
-    return study
-
-
-@admin_required
-@require_GET
-def audit_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    study = _get_closed_study_for_user(request.user, pk)
-    arms = study.arm_list()
-    _log(request, None, "sequence-audit", f"study {study.pk}")
-    limit = 500
-    rows = []
-    for index, row in enumerate(audit.sequence_rows(study)):
-        if index >= limit:
-            break
-        rows.append(row)
-    return render(
-        request,
-        "research/audit.html",
-        {
-            "study": study,
-            "arms": arms,
-            "summaries": audit.summaries(study, [a.code for a in arms]),
-            "rows": rows,
-            "limit": limit,
-        },
-    )
-
-
-@admin_required
-@require_GET
-def audit_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    study = _get_closed_study_for_user(request.user, pk)
-    _log(request, None, "export", f"study {study.pk} allocation sequence csv")
-
-    def rows() -> Any:
-        yield audit.AUDIT_HEADER
-        for row in audit.sequence_rows(study):
-            yield [audit.as_text(value) for value in row]
-
-    response = StreamingHttpResponse(csv_lines(rows()), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="study-{study.pk}-sequence.csv"'
-    return _streamed(response)
 
 
 # --- the participant's own pages ----------------------------------------------------------------

@@ -1,14 +1,12 @@
-"""Weekly adherence reports (therapists: their own caseload; research admins: their studies)
-and the adherence export of a study (research admins).
+"""Weekly adherence reports (therapists: their own caseload; research admins: their studies).
 
-Reports are reached through `Report.objects.visible_to`, exports through
-`DataExport.objects.visible_to` and studies through `Study.objects.visible_to`: anything else is
-a 404. Every download is written to the access log; making files is left to the workers
-(research/tasks.py), queued once the request's transaction has committed."""
+Reports are reached through `Report.objects.visible_to` and studies through
+`Study.objects.visible_to`: anything else is a 404. Every download is written to the access log;
+making files is left to the workers (research/tasks.py), queued once the request's transaction
+has committed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import partial
 from typing import cast
 
@@ -20,17 +18,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.decorators import admin_required, role_required
+from accounts.decorators import role_required
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import AccessLog, Role, User
-from research.exports_adherence import AdherenceExport, codebook_csv, long_csv, wide_csv
+from accounts.models import AccessLog, Role
 from research.forms import CASELOAD_REPORT, ReportRequestForm
-from research.models import DataExport, JobState, Report, ReportKind, Study, StudyParticipant
+from research.models import JobState, Report, ReportKind, Study
 from research.reports import last_complete_week
-from research.tasks import build_adherence_export, generate_report
+from research.tasks import generate_report
 
 REPORTS_PAGE_SIZE = 25
-EXPORTS_SHOWN = 10
 
 report_reader_required = role_required(Role.THERAPIST, Role.ADMIN)
 
@@ -138,102 +134,5 @@ def report_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             as_attachment=True,
             filename=report.download_name,
             content_type="application/pdf",
-        )
-    )
-
-
-# --- the adherence export of a study ------------------------------------------------------------
-
-
-def _get_study_for_user(user: User, pk: int) -> Study:
-    return get_object_or_404(Study.objects.visible_to(user), pk=pk)
-
-
-def _log_export(request: AuthenticatedHttpRequest, study: Study, what: str) -> None:
-    AccessLog.record(
-        actor=request.user, role=Role.ADMIN, action="export", detail=f"study {study.pk} {what}"
-    )
-
-
-@admin_required
-@require_GET
-def adherence_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    study = _get_study_for_user(request.user, pk)
-    exports = list(DataExport.objects.visible_to(request.user).filter(study=study)[:EXPORTS_SHOWN])
-    context = {
-        "study": study,
-        "exports": exports,
-        "waiting": any(export.state in (JobState.PENDING, JobState.RUNNING) for export in exports),
-        "variables": AdherenceExport.for_study(study).codebook_variables(),
-        "member_count": StudyParticipant.objects.filter(study=study).count(),
-    }
-    template = "research/adherence_export.html"
-    if getattr(request, "htmx", False):
-        template += "#export-list"
-    return render(request, template, context)
-
-
-def _csv(filename: str, lines: Iterator[str]) -> HttpResponse:
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return _streamed(response)
-
-
-@admin_required
-@require_GET
-def adherence_long_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    study = _get_study_for_user(request.user, pk)
-    _log_export(request, study, "adherence long csv")
-    return _csv(f"study-{study.pk}-adherence-long.csv", long_csv(AdherenceExport.for_study(study)))
-
-
-@admin_required
-@require_GET
-def adherence_wide_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    study = _get_study_for_user(request.user, pk)
-    _log_export(request, study, "adherence wide csv")
-    return _csv(f"study-{study.pk}-adherence-wide.csv", wide_csv(AdherenceExport.for_study(study)))
-
-
-@admin_required
-@require_GET
-def adherence_codebook(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    study = _get_study_for_user(request.user, pk)
-    _log_export(request, study, "adherence codebook csv")
-    return _csv(
-        f"study-{study.pk}-adherence-codebook.csv", codebook_csv(AdherenceExport.for_study(study))
-    )
-
-
-@admin_required
-@require_POST
-def adherence_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    study = _get_study_for_user(request.user, pk)
-    with transaction.atomic():
-        export = DataExport.objects.create(study=study, requested_by=request.user)
-        _log_export(request, study, f"adherence xlsx {export.pk} requested")
-        # robust, as for reports: the sweep queues an export still waiting again.
-        transaction.on_commit(partial(build_adherence_export.delay, export.pk), robust=True)
-    messages.success(
-        request, _("The Excel file is being made. A download link appears below when it is ready.")
-    )
-    return redirect("research:adherence-export", pk=study.pk)
-
-
-@admin_required
-@require_GET
-def data_export_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    export = get_object_or_404(
-        DataExport.objects.visible_to(request.user).select_related("study"), pk=pk
-    )
-    if not export.is_ready:
-        raise Http404
-    _log_export(request, export.study, f"adherence xlsx {export.pk} download")
-    return _streamed(
-        FileResponse(
-            export.file.open("rb"),
-            as_attachment=True,
-            filename=export.download_name,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     )

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('state', models.CharField(choices=[('pending', 'Waiting'), ('running', 'Being made'), ('ready', 'Ready'), ('failed', 'Failed'), ('expired', 'Deleted after its time')], default='pending', max_length=10, verbose_name='state')),
-                ('file', models.FileField(blank=True, upload_to=research.models.export_upload_to)),
+                ('file', models.FileField(blank=True, upload_to=research.models.job_upload_to)),
                 ('participants', models.PositiveIntegerField(default=0, verbose_name='participants')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='asked for')),
                 ('started_at', models.DateTimeField(blank=True, null=True)),
@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 ('period_start', models.DateField(verbose_name='week from')),
                 ('period_end', models.DateField(verbose_name='week to')),
                 ('state', models.CharField(choices=[('pending', 'Waiting'), ('running', 'Being made'), ('ready', 'Ready'), ('failed', 'Failed'), ('expired', 'Deleted after its time')], default='pending', max_length=10, verbose_name='state')),
-                ('file', models.FileField(blank=True, upload_to=research.models.report_upload_to)),
+                ('file', models.FileField(blank=True, upload_to=research.models.job_upload_to)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
                 ('generated_at', models.DateTimeField(blank=True, null=True, verbose_name='made')),
                 ('queued_at', models.DateTimeField(blank=True, null=True)),

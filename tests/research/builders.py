@@ -9,7 +9,7 @@ from accounts.models import Site, User
 from assessments.instruments import REGION_KEYS
 from assessments.models import Questionnaire
 from assessments.schedules import seed_default_schedule
-from research import adapters, eligibility
+from research import eligibility
 from research.models import Arm, Receives, Study, StudyParticipant
 from tests.factories import make_participant
 
@@ -78,7 +78,7 @@ def confirm_eligible(member: StudyParticipant, admin: User) -> None:
     results = eligibility.screen(
         list(member.study.criteria.all()),
         {"age": 40, "device": True},
-        adapters.baseline_scores(member),
+        member.baseline_scores(),
     )
     assert eligibility.outcome(results) is True, [r.as_record() for r in results]
     member.record_eligibility(by=admin, answers=[r.as_record() for r in results], is_eligible=True)

@@ -30,7 +30,7 @@ def test_no_page_shows_an_unassigned_allocation(
 ) -> None:  # type: ignore[no-untyped-def]
     waiting = ready_member(study, participant, admin_user)
     study.add_participant(other_participant, by=admin_user)
-    study.prepare_sequence()
+    study.extend_sequence(f"site={site.code}")
     next_place = (
         Allocation.sequence.filter(
             study=study, stratum=f"site={site.code}", participant__isnull=True

@@ -10,8 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AccessLog
-from research.export import Export, Variable
+from research import exports_outcome
+from research.export import Variable
+from research.exports_outcome import OutcomeExport
 from tests.research.builders import new_ready_member, submit_time_point
+from therapists.adherence import adherence_variables
 
 pytestmark = pytest.mark.django_db
 
@@ -98,10 +101,10 @@ def test_the_codebook_describes_every_column(client, admin_user, randomised) -> 
     assert score["type"] == "number" and score["allowed values"] == "0 to 21"
 
 
-def test_columns_come_from_the_configured_providers(
-    client, admin_user, randomised, settings
+def test_columns_after_the_keys_come_from_the_column_groups_in_order(
+    client, admin_user, randomised, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    settings.RESEARCH_EXPORT_COLUMN_PROVIDERS = ["tests.research.test_export.ShoeSize"]
+    monkeypatch.setattr(exports_outcome, "COLUMNS", [ShoeSize()])
     client.force_login(admin_user)
     rows = _rows(client.get(reverse("research:export-csv", args=[randomised.study_id])))
     assert list(rows[0]) == ["study_id", "time_point", "shoe_size"]
@@ -123,22 +126,20 @@ def test_the_export_reads_a_fixed_number_of_queries_per_chunk(
     for i in range(2):
         new_ready_member(study, site, admin_user, f"x{i}@test.example").randomise(by=admin_user)
     with CaptureQueriesContext(connection) as small:
-        small_rows = list(Export.for_study(study).rows())
+        small_rows = list(OutcomeExport.for_study(study).table("data").rows())
     for i in range(2, 8):
         new_ready_member(study, site, admin_user, f"x{i}@test.example").randomise(by=admin_user)
     with CaptureQueriesContext(connection) as large:
-        large_rows = list(Export.for_study(study).rows())
+        large_rows = list(OutcomeExport.for_study(study).table("data").rows())
     assert len(large_rows) == 4 * len(small_rows)
     assert len(small) == len(large)
     print(f"export: {len(large)} queries for one chunk")
 
 
 def test_adherence_columns_follow_therapists_adherence(client, admin_user, randomised) -> None:  # type: ignore[no-untyped-def]
-    from research import adapters
-
     client.force_login(admin_user)
     header = list(_rows(client.get(reverse("research:export-csv", args=[randomised.study_id])))[0])
-    measures = [f"adherence_{name}" for name, *_rest in adapters.adherence_measures()]
+    measures = [f"adherence_{name}" for name, *_rest in adherence_variables()]
     assert measures and all(column in header for column in measures)
 
 

@@ -248,7 +248,7 @@ def test_follow_ups_can_count_from_randomisation(
 
     from assessments.schedules import participant_schedule
 
-    settings.ASSESSMENTS_START_DATE_PROVIDER = "research.adapters.start_from_randomisation"
+    settings.ASSESSMENTS_START_DATE_PROVIDER = "research.models.start_from_randomisation"
     User.objects.filter(pk=participant.pk).update(date_joined=timezone.now() - timedelta(days=60))
     participant.refresh_from_db()
     member.randomise(by=admin_user)
@@ -258,7 +258,7 @@ def test_follow_ups_can_count_from_randomisation(
     assert six_months.opens_on == timezone.localdate() + timedelta(
         days=six_months.time_point.opens_day
     )
-    from research.adapters import start_from_randomisation
+    from research.models import start_from_randomisation
 
     starts = start_from_randomisation([participant, other_participant])
     assert starts[other_participant.pk] == timezone.localtime(other_participant.date_joined).date()
