@@ -231,9 +231,11 @@ def scheduled(participant: User, time_point: TimePoint) -> ScheduledQuestionnair
 
 
 def iter_instruments(time_points: Iterable[TimePoint]) -> list[str]:
-    """Instrument codes used by any of the time points, first use first."""
+    """Instrument codes the time points ask or wait to ask (their texts not installed yet),
+    first use first: the study's battery, so an export's columns do not change the day the
+    clinic installs a licensed instrument's texts."""
     seen: dict[str, None] = {}
     for tp in time_points:
-        for code in tp.instruments:
+        for code in [*tp.instruments, *tp.awaiting_texts]:
             seen.setdefault(code, None)
     return list(seen)

@@ -100,7 +100,14 @@ def _screen(member: StudyParticipant, admin: User) -> None:
     if latest is not None and latest.is_eligible:
         return
     criteria = list(member.study.criteria.all())
-    staff_answers = {"age": 47, "device": True}
+    # What the screening interview gave (the HADS is not asked online until its texts are in).
+    staff_answers = {
+        "age": 47,
+        "device": True,
+        "pain_duration_months": 36,
+        "hads_anxiety": 9,
+        "hads_depression": 6,
+    }
     results = eligibility.screen(criteria, staff_answers, member.baseline_scores())
     verdict = eligibility.outcome(results)
     if verdict is not None:

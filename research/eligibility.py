@@ -5,6 +5,9 @@ Derived criteria read the submitted baseline: the widespread-pain criterion is t
 `widespread` score of the body map (assessments' pain_locations instrument); a score criterion is
 met when the named scale lies within the allowed range. A derived criterion the baseline cannot
 answer yet is "not known", which blocks confirming eligibility but not recording ineligibility.
+A score the baseline does not hold (its instrument is not asked until the clinic installs its
+texts, or screening happens before baseline) may be entered by staff from the screening
+interview; the record says where each value came from.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ class CriterionResult:
     criterion: EligibilityCriterion
     value: Any
     met: bool | None
+    from_baseline: bool = False
 
     @property
     def display_value(self) -> str:
@@ -41,7 +45,7 @@ class CriterionResult:
             "kind": self.criterion.kind,
             "value": self.value,
             "met": self.met,
-            "derived": self.criterion.is_derived,
+            "derived": self.from_baseline,
         }
 
 
@@ -72,11 +76,11 @@ def screen(
 ) -> list[CriterionResult]:
     results = []
     for criterion in criteria:
-        if criterion.is_derived:
-            value = derived_value(criterion, baseline)
-        else:
+        value = derived_value(criterion, baseline) if criterion.is_derived else None
+        from_baseline = value is not None
+        if value is None and criterion.kind != CriterionKind.WIDESPREAD_PAIN:
             value = staff_answers.get(criterion.key)
-        results.append(CriterionResult(criterion, value, evaluate(criterion, value)))
+        results.append(CriterionResult(criterion, value, evaluate(criterion, value), from_baseline))
     return results
 
 

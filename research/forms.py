@@ -125,13 +125,31 @@ class EligibilityForm(forms.Form):
         label=_("I have checked these answers with the participant and confirm them."),
     )
 
-    def __init__(self, *args: Any, criteria: list[EligibilityCriterion], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        criteria: list[EligibilityCriterion],
+        missing_scores: frozenset[str] = frozenset(),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.criteria = criteria
         fields: dict[str, forms.Field] = {}
         for criterion in criteria:
             name = f"c_{criterion.key}"
-            if criterion.kind == CriterionKind.AGE:
+            if criterion.kind == CriterionKind.SCORE and criterion.key in missing_scores:
+                # Not in the baseline: the score from the screening interview, if taken.
+                fields[name] = forms.FloatField(
+                    label=criterion.label,
+                    required=False,
+                    help_text=_(
+                        "The baseline questionnaires do not hold this score. Enter the score "
+                        "from the screening interview, or leave it empty to screen again later."
+                    ),
+                )
+            elif criterion.kind == CriterionKind.NUMBER:
+                fields[name] = forms.FloatField(label=criterion.label, min_value=0)
+            elif criterion.kind == CriterionKind.AGE:
                 fields[name] = forms.IntegerField(
                     label=criterion.label,
                     min_value=0,
@@ -153,7 +171,7 @@ class EligibilityForm(forms.Form):
             value = self.cleaned_data.get(f"c_{criterion.key}")
             if criterion.kind == CriterionKind.CONFIRM:
                 answers[criterion.key] = None if value is None else value == "yes"
-            elif criterion.kind == CriterionKind.AGE:
+            elif criterion.kind in (CriterionKind.AGE, CriterionKind.NUMBER, CriterionKind.SCORE):
                 answers[criterion.key] = value
         return answers
 

@@ -38,6 +38,7 @@ from research.forms import (
 )
 from research.models import (
     AlreadyRandomised,
+    CriterionKind,
     NotReadyForRandomisation,
     ResearchError,
     Study,
@@ -295,8 +296,13 @@ def screen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect("research:member", pk=member.pk)
     checklist = list(member.study.criteria.all())
     baseline = member.baseline_scores()
-    form = EligibilityForm(request.POST or None, criteria=checklist)
     derived = eligibility.screen([c for c in checklist if c.is_derived], {}, baseline)
+    missing = frozenset(
+        r.criterion.key
+        for r in derived
+        if r.value is None and r.criterion.kind == CriterionKind.SCORE
+    )
+    form = EligibilityForm(request.POST or None, criteria=checklist, missing_scores=missing)
     if request.method == "POST" and form.is_valid():
         results = eligibility.screen(checklist, form.staff_answers(), baseline)
         verdict = eligibility.outcome(results)

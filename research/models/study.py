@@ -280,46 +280,61 @@ class Study(models.Model):
         )
 
     def add_default_criteria(self) -> None:
-        """The screening checklist of the stress-and-pain trial, as a starting point."""
+        """The screening checklist as the trial registered it (NCT04624139), as a starting point
+        each study edits: aged 18-70; chronic widespread pain by the ACR 1990 criteria, which
+        include at least three months' duration; access to the internet; and not included with
+        HADS anxiety or depression above 15 (those people were referred on)."""
         if self.criteria.exists():
             return
         EligibilityCriterion.objects.bulk_create(
-            [
-                EligibilityCriterion(
-                    study=self,
-                    position=1,
-                    key="age",
-                    kind=CriterionKind.AGE,
-                    label=str(_("Aged 18 to 65")),
-                    min_value=18,
-                    max_value=65,
-                ),
-                EligibilityCriterion(
-                    study=self,
-                    position=2,
-                    key="widespread_pain",
-                    kind=CriterionKind.WIDESPREAD_PAIN,
-                    label=str(_("Widespread pain (ACR 1990) on the baseline body map")),
-                ),
-                EligibilityCriterion(
-                    study=self,
-                    position=3,
-                    key="device",
-                    kind=CriterionKind.CONFIRM,
-                    label=str(_("Has access to a computer, tablet or smartphone with internet")),
-                ),
-                EligibilityCriterion(
-                    study=self,
-                    position=4,
-                    key="hads_depression",
-                    kind=CriterionKind.SCORE,
-                    label=str(_("HADS depression below 15 (otherwise referred, not included)")),
-                    instrument="hads",
-                    scale="depression",
-                    max_value=14,
-                ),
-            ]
+            EligibilityCriterion(study=self, position=position, **fields)
+            for position, fields in enumerate(default_criteria(), start=1)
         )
+
+
+def default_criteria() -> list[dict[str, Any]]:
+    """The registration's eligibility rules, each as the fields of one criterion."""
+    return [
+        {
+            "key": "age",
+            "kind": CriterionKind.AGE,
+            "label": str(_("Aged 18 to 70")),
+            "min_value": 18,
+            "max_value": 70,
+        },
+        {
+            "key": "widespread_pain",
+            "kind": CriterionKind.WIDESPREAD_PAIN,
+            "label": str(_("Widespread pain (ACR 1990) on the baseline body map")),
+        },
+        {
+            "key": "pain_duration_months",
+            "kind": CriterionKind.NUMBER,
+            "label": str(_("Widespread pain for at least three months (ACR 1990), in months")),
+            "min_value": 3,
+        },
+        {
+            "key": "device",
+            "kind": CriterionKind.CONFIRM,
+            "label": str(_("Has access to a computer, tablet or smartphone with internet")),
+        },
+        {
+            "key": "hads_anxiety",
+            "kind": CriterionKind.SCORE,
+            "label": str(_("HADS anxiety at most 15 (above 15: referred, not included)")),
+            "instrument": "hads",
+            "scale": "anxiety",
+            "max_value": 15,
+        },
+        {
+            "key": "hads_depression",
+            "kind": CriterionKind.SCORE,
+            "label": str(_("HADS depression at most 15 (above 15: referred, not included)")),
+            "instrument": "hads",
+            "scale": "depression",
+            "max_value": 15,
+        },
+    ]
 
 
 def baseline_time_point(time_points: Sequence[TimePoint]) -> TimePoint | None:
@@ -370,6 +385,7 @@ class Arm(models.Model):
 class CriterionKind(models.TextChoices):
     CONFIRM = "confirm", _("Confirmed by staff (yes or no)")
     AGE = "age", _("Age within a range (entered by staff)")
+    NUMBER = "number", _("A number within a range (entered by staff)")
     WIDESPREAD_PAIN = "widespread_pain", _("Widespread pain on the baseline body map (ACR 1990)")
     SCORE = "score", _("A baseline score within a range")
 
@@ -418,7 +434,7 @@ class EligibilityCriterion(models.Model):
                 raise ValidationError({"instrument": _("Not a known instrument.")}) from None
             if self.scale not in instrument.scales:
                 raise ValidationError({"scale": _("Not a scale of this instrument.")})
-        if self.kind in (CriterionKind.SCORE, CriterionKind.AGE) and (
+        if self.kind in (CriterionKind.SCORE, CriterionKind.AGE, CriterionKind.NUMBER) and (
             self.min_value is None and self.max_value is None
         ):
             raise ValidationError(_("Give the lowest or the highest allowed value."))

@@ -77,7 +77,7 @@ def submit_time_point(
 def confirm_eligible(member: StudyParticipant, admin: User) -> None:
     results = eligibility.screen(
         list(member.study.criteria.all()),
-        {"age": 40, "device": True},
+        {"age": 40, "device": True, "pain_duration_months": 24},
         member.baseline_scores(),
     )
     assert eligibility.outcome(results) is True, [r.as_record() for r in results]

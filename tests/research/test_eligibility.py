@@ -11,7 +11,12 @@ from tests.research.builders import submit_time_point
 
 pytestmark = pytest.mark.django_db
 
-ANSWERS = {"c_age": "40", "c_device": "yes", "confirm": "on"}
+ANSWERS = {
+    "c_age": "40",
+    "c_pain_duration_months": "24",
+    "c_device": "yes",
+    "confirm": "on",
+}
 
 
 @pytest.fixture
@@ -59,7 +64,8 @@ def test_pain_that_is_not_widespread_makes_the_participant_not_eligible(
 def test_an_age_outside_the_range_or_a_no_excludes(client, joined, admin_user, participant) -> None:  # type: ignore[no-untyped-def]
     submit_time_point(participant)
     client.force_login(admin_user)
-    client.post(reverse("research:screen", args=[joined.pk]), {**ANSWERS, "c_age": "70"})
+    # The registration's range is 18 to 70: 71 is outside it.
+    client.post(reverse("research:screen", args=[joined.pk]), {**ANSWERS, "c_age": "71"})
     client.post(reverse("research:screen", args=[joined.pk]), {**ANSWERS, "c_device": "no"})
     assert [r.is_eligible for r in Eligibility.objects.filter(study_participant=joined)] == [
         False,
@@ -155,12 +161,12 @@ def test_the_checklist_page_adds_the_standard_checklist_and_saves_edits(
     client.force_login(admin_user)
     url = reverse("research:criteria", args=[study.pk])
     client.post(url, {"standard": "1"})
-    assert study.criteria.count() == 4
+    assert study.criteria.count() == 6
     page = client.get(url)
     formset = page.context["formset"]
     data = {
         "criteria-TOTAL_FORMS": str(len(formset.forms)),
-        "criteria-INITIAL_FORMS": "4",
+        "criteria-INITIAL_FORMS": "6",
         "criteria-MIN_NUM_FORMS": "0",
         "criteria-MAX_NUM_FORMS": "30",
     }
@@ -168,6 +174,88 @@ def test_the_checklist_page_adds_the_standard_checklist_and_saves_edits(
         for name, field in form.fields.items():
             value = form.initial.get(name, field.initial)
             data[f"criteria-{index}-{name}"] = "" if value is None else str(value)
-    data["criteria-0-max_value"] = "70"
+    data["criteria-0-max_value"] = "65"
     assert client.post(url, data).status_code == 302
-    assert study.criteria.get(key="age").max_value == 70
+    assert study.criteria.get(key="age").max_value == 65
+
+
+# -- the registration's rules, at each boundary ----------------------------------------------
+
+
+def _verdict(study, **values):  # type: ignore[no-untyped-def]
+    from research import eligibility
+
+    staff = {"age": 40, "pain_duration_months": 24, "device": True}
+    baseline = {
+        "pain_locations": {"widespread": 1.0},
+        "hads": {"anxiety": values.pop("anxiety", 8), "depression": values.pop("depression", 8)},
+    }
+    if "widespread" in values:
+        baseline["pain_locations"]["widespread"] = 1.0 if values.pop("widespread") else 0.0
+    staff.update(values)
+    return eligibility.outcome(eligibility.screen(list(study.criteria.all()), staff, baseline))
+
+
+@pytest.mark.parametrize(
+    "age, eligible", [(17, False), (18, True), (40, True), (70, True), (71, False)]
+)
+def test_age_is_18_to_70_as_registered(study, age, eligible) -> None:  # type: ignore[no-untyped-def]
+    assert _verdict(study, age=age) is eligible
+
+
+@pytest.mark.parametrize("months, eligible", [(2, False), (2.9, False), (3, True), (120, True)])
+def test_widespread_pain_must_have_lasted_at_least_three_months(study, months, eligible) -> None:  # type: ignore[no-untyped-def]
+    assert _verdict(study, pain_duration_months=months) is eligible
+
+
+@pytest.mark.parametrize("widespread, eligible", [(True, True), (False, False)])
+def test_pain_must_be_widespread_by_acr_1990(study, widespread, eligible) -> None:  # type: ignore[no-untyped-def]
+    assert _verdict(study, widespread=widespread) is eligible
+
+
+@pytest.mark.parametrize("scale", ["anxiety", "depression"])
+@pytest.mark.parametrize("score, eligible", [(0, True), (14, True), (15, True), (16, False)])
+def test_hads_anxiety_and_depression_each_at_most_15(study, scale, score, eligible) -> None:  # type: ignore[no-untyped-def]
+    assert _verdict(study, **{scale: score}) is eligible
+
+
+def test_each_rule_is_data_the_study_can_edit(study) -> None:  # type: ignore[no-untyped-def]
+    age = study.criteria.get(key="age")
+    age.max_value = 65
+    age.save()
+    assert _verdict(study, age=66) is False
+    assert {c.key for c in study.criteria.all()} == {
+        "age",
+        "widespread_pain",
+        "pain_duration_months",
+        "device",
+        "hads_anxiety",
+        "hads_depression",
+    }
+
+
+def test_a_hads_score_the_baseline_lacks_is_taken_from_the_screening_interview(
+    client, joined, admin_user, participant, settings
+) -> None:  # type: ignore[no-untyped-def]
+    from assessments.models import Questionnaire
+    from assessments.schedules import seed_default_schedule
+    from tests.research.builders import REGION_KEYS
+
+    # The HADS is not asked online (no texts installed): the baseline holds only the body map.
+    settings.INSTRUMENT_TEXTS_FILE = ""
+    time_point = seed_default_schedule().time_points.get(key="baseline")
+    questionnaire = Questionnaire.objects.create(participant=participant, time_point=time_point)
+    questionnaire.save_answers("pain_locations", {k: 1 for k in REGION_KEYS})
+    questionnaire.submit()
+    client.force_login(admin_user)
+    page = client.get(reverse("research:screen", args=[joined.pk])).content.decode()
+    assert "score from the screening interview" in page
+    client.post(
+        reverse("research:screen", args=[joined.pk]),
+        {**ANSWERS, "c_hads_anxiety": "16", "c_hads_depression": "4"},
+    )
+    record = Eligibility.objects.get(study_participant=joined)
+    assert record.is_eligible is False
+    by_key = {answer["key"]: answer for answer in record.answers}
+    assert by_key["hads_anxiety"] == {**by_key["hads_anxiety"], "value": 16.0, "derived": False}
+    assert by_key["widespread_pain"]["derived"] is True
