@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from accounts.models import User
     from assessments.models import TimePoint
     from research.models import StudyParticipant
+    from therapists.adherence import Measure
 
 
 # --- modules: the programme -----------------------------------------------------------------
@@ -188,8 +189,8 @@ def instrument_scales(codes: Iterable[str]) -> list[tuple[str, str, str, float, 
 # --- therapists: adherence and goals ----------------------------------------------------------
 
 
-def adherence_measures() -> list[tuple[str, str, str, str]]:
-    """(name, label, type, unit) of every participant measure of therapists/adherence.py, the
+def adherence_measures() -> list[Measure]:
+    """Every participant measure of therapists/adherence.py (key, label, kind, unit), the
     one definition of adherence the dashboard, the reports and the exports share."""
     from therapists.adherence import adherence_variables
 

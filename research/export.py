@@ -230,8 +230,8 @@ class AdherenceColumns:
 
     def variables(self, context: ExportContext) -> list[Variable]:
         return [
-            Variable(f"adherence_{name}", label, kind, unit=unit)
-            for name, label, kind, unit in adapters.adherence_measures()
+            Variable(f"adherence_{m.key}", m.label, m.kind, unit=m.unit)
+            for m in adapters.adherence_measures()
         ]
 
     def load(self, context: ExportContext, members: Sequence[Member]) -> CellValues:

@@ -88,11 +88,11 @@ class AdherenceExport:
             *KEY_VARIABLES,
             self.arm_variable(),
             *FLAG_VARIABLES,
-            *(_module_variable(*variable) for variable in MODULE_VARIABLES),
+            *(_module_variable(m.key, m.label, m.kind, m.unit) for m in MODULE_VARIABLES),
         ]
 
     def wide_variables(self) -> list[Variable]:
-        labels = {name: (label, kind, unit) for name, label, kind, unit in MODULE_VARIABLES}
+        labels = {m.key: (m.label, m.kind, m.unit) for m in MODULE_VARIABLES}
         per_module = []
         for number in range(1, PROGRAMME_MODULES + 1):
             for name in WIDE_MODULE_MEASURES:
@@ -107,8 +107,8 @@ class AdherenceExport:
             self.arm_variable(),
             *FLAG_VARIABLES,
             *(
-                Variable(name, label, kind, unit)
-                for name, label, kind, unit in adherence_variables()
+                Variable(measure.key, measure.label, measure.kind, measure.unit)
+                for measure in adherence_variables()
             ),
             *per_module,
         ]

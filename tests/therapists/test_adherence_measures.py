@@ -27,15 +27,17 @@ from modules.models import (
     StepVisit,
 )
 from tests.factories import make_participant
+from research.report_data import (
+    homework_waiting_since,
+    module_funnel,
+    participants_at_risk,
+    review_delays,
+)
 from therapists.adherence import (
     active_days,
     activity_moments,
-    homework_waiting_since,
     module_adherence,
-    module_funnel,
     participant_adherence,
-    participants_at_risk,
-    review_delays,
 )
 from therapists.models import (
     ActivityEntry,
