@@ -26,13 +26,13 @@ from modules.models import (
     StepProgress,
     StepVisit,
 )
-from tests.factories import make_participant
 from research.report_data import (
     homework_waiting_since,
     module_funnel,
     participants_at_risk,
     review_delays,
 )
+from tests.factories import make_participant
 from therapists.adherence import (
     active_days,
     activity_moments,
