@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import (
-    Sum,
-)
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.activity import inactive_after

@@ -65,14 +65,6 @@ def visit_seconds() -> ExpressionWrapper[Any]:
 
 
 class ParticipantQuerySet(UserQuerySet):
-    def with_unread(self) -> Self:
-        """Those with `unread` messages (after `with_unread_by`)."""
-        return self.filter(Q(unread__gt=0))
-
-    def inactive(self) -> Self:
-        """Those flagged inactive (after `with_inactive_flag`)."""
-        return self.filter(Q(is_inactive=True))
-
     def with_progress(self) -> Self:
         """Annotate `modules_done` (completed: all steps and the homework submitted),
         `modules_opened` and `current_module_number` (the latest module opened, None before
@@ -204,9 +196,19 @@ class ParticipantQuerySet(UserQuerySet):
                 )
         return self.annotate(**names)
 
+    # Filters on the annotations above, so call sites need no lookups the type checker
+    # cannot see.
     def waiting_for_review(self) -> Self:
         """Those with homework waiting (after `with_homework_waiting`)."""
         return self.filter(Q(homework_waiting__gt=0))
+
+    def with_unread(self) -> Self:
+        """Those with `unread` messages (after `with_unread_by`)."""
+        return self.filter(Q(unread__gt=0))
+
+    def inactive(self) -> Self:
+        """Those flagged inactive (after `with_inactive_flag`)."""
+        return self.filter(Q(is_inactive=True))
 
 
 class ParticipantManager(UserManager):

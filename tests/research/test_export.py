@@ -138,7 +138,7 @@ def test_adherence_columns_follow_therapists_adherence(client, admin_user, rando
 
     client.force_login(admin_user)
     header = list(_rows(client.get(reverse("research:export-csv", args=[randomised.study_id])))[0])
-    measures = [f"adherence_{name}" for name, *_rest in adapters.adherence_measures()]
+    measures = [f"adherence_{measure.key}" for measure in adapters.adherence_measures()]
     assert measures and all(column in header for column in measures)
 
 

@@ -112,7 +112,7 @@ OWNERS: dict[str, tuple[tuple[str, str], ...]] = {
     "assessments.Questionnaire": PARTICIPANT,
     "assessments.InstrumentResponse": (("person", "questionnaire__participant"),),
     "assessments.RiskFlag": PARTICIPANT,
-    "therapists.CareAssignment": PARTICIPANT,
+    "accounts.CareAssignment": PARTICIPANT,
     "therapists.Thread": PARTICIPANT,
     "therapists.Message": (("person", "thread__participant"),),
     "therapists.ClinicalNote": PARTICIPANT,
@@ -152,6 +152,8 @@ IGNORED = {
     "auth.Group",
     "contenttypes.ContentType",
     "sessions.Session",
+    # A proxy: its rows are accounts.User's, classified there.
+    "therapists.Participant",
 }
 # Models whose rows a URL addresses by id: those with a `visible_to` rule (views look objects up
 # through it), and these, which views reach through another rule.
