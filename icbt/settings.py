@@ -408,6 +408,10 @@ INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
 CONSENT_VERSION = env_str("CONSENT_VERSION", "2026-1")
 # The programme's pace: a module opens at the earliest this many days after the previous one.
 PROGRAMME_MIN_DAYS_BETWEEN_MODULES = env_int("PROGRAMME_MIN_DAYS_BETWEEN_MODULES", 7)
+# A participant without activity (accounts/activity.py) for N days is inactive: they get a
+# reminder, another after 2N days, and after 3N days their therapist is told. The therapist's
+# dashboard flags them from N days; the weekly report lists them as at risk from 2N days.
+PARTICIPANT_INACTIVE_DAYS = env_int("PARTICIPANT_INACTIVE_DAYS", 7)
 
 LOGGING = {
     "version": 1,
@@ -420,8 +424,6 @@ LOGGING = {
 
 # --- Therapists ---------------------------------------------------------------------------------
 
-# A participant with no activity for this many days shows up in the therapist's triage queue.
-THERAPISTS_INACTIVE_DAYS = env_int("THERAPISTS_INACTIVE_DAYS", 7)
 # Therapist time is derived from page views: one view counts until the next, at most this long.
 THERAPISTS_VISIT_CAP_MINUTES = env_int("THERAPISTS_VISIT_CAP_MINUTES", 10)
 # Triage sources from apps below `therapists` (therapists/triage.py says what a source returns);
@@ -462,10 +464,6 @@ NOTIFICATION_DISPATCH_BATCH = env_int("NOTIFICATION_DISPATCH_BATCH", 500)
 NOTIFICATION_QUIET_HOURS_START = env_str("NOTIFICATION_QUIET_HOURS_START", "21:00")
 NOTIFICATION_QUIET_HOURS_END = env_str("NOTIFICATION_QUIET_HOURS_END", "08:00")
 NOTIFICATION_MAX_PER_KIND_PER_WEEK = env_int("NOTIFICATION_MAX_PER_KIND_PER_WEEK", 7)
-# A participant without activity for N days gets a reminder, another after 2N days; after a
-# further ESCALATE days their therapist is told.
-NOTIFICATION_INACTIVE_DAYS = env_int("NOTIFICATION_INACTIVE_DAYS", 7)
-NOTIFICATION_INACTIVE_ESCALATE_DAYS = env_int("NOTIFICATION_INACTIVE_ESCALATE_DAYS", 7)
 # The therapists' daily summary goes out after this hour, their local time.
 NOTIFICATION_DIGEST_HOUR = env_int("NOTIFICATION_DIGEST_HOUR", 7)
 # At most one "new message" notice per person in this many minutes, however many arrive.
@@ -527,9 +525,8 @@ CELERY_BEAT_SCHEDULE["reports-weekly"] = {
 }
 # Weeks shown in the report's "active participants per week" chart.
 REPORTS_WEEKS_SHOWN = env_int("REPORTS_WEEKS_SHOWN", 8)
-# A participant is "at risk" when inactive this many days, or this many modules behind the
-# programme's pace (one module every PROGRAMME_MIN_DAYS_BETWEEN_MODULES days).
-REPORTS_AT_RISK_INACTIVE_DAYS = env_int("REPORTS_AT_RISK_INACTIVE_DAYS", 14)
+# A participant is "at risk" when inactive 2 PARTICIPANT_INACTIVE_DAYS, or this many modules
+# behind the programme's pace (one module every PROGRAMME_MIN_DAYS_BETWEEN_MODULES days).
 REPORTS_AT_RISK_MODULES_BEHIND = env_int("REPORTS_AT_RISK_MODULES_BEHIND", 2)
 # A reminder "worked" when the participant did anything within this many hours of it.
 REPORTS_REMINDER_EFFECT_HOURS = env_int("REPORTS_REMINDER_EFFECT_HOURS", 48)

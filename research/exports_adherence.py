@@ -54,8 +54,8 @@ class AdherenceColumns:
 
     def variables(self, context: ExportContext) -> list[Variable]:
         return [
-            Variable(f"{self.prefix}{name}", label, kind, unit=unit)
-            for name, label, kind, unit in adherence_variables()
+            Variable(f"{self.prefix}{m.key}", m.label, m.kind, unit=m.unit)
+            for m in adherence_variables()
         ]
 
     def load(self, context: ExportContext, members: Sequence[Member]) -> RowValues:
@@ -79,7 +79,7 @@ class ModuleColumns:
     """The row's module, as the long layout gives it (MODULE_VARIABLES)."""
 
     def variables(self, context: ExportContext) -> list[Variable]:
-        return [_module_variable(*variable) for variable in MODULE_VARIABLES]
+        return [_module_variable(m.key, m.label, m.kind, m.unit) for m in MODULE_VARIABLES]
 
     def load(self, context: ExportContext, members: Sequence[Member]) -> RowValues:
         return lambda member, module: module.values()
@@ -89,7 +89,7 @@ class WideModuleColumns:
     """The main per-module measures of every module, side by side (mNN_<measure>)."""
 
     def variables(self, context: ExportContext) -> list[Variable]:
-        labels = {name: (label, kind, unit) for name, label, kind, unit in MODULE_VARIABLES}
+        labels = {m.key: (m.label, m.kind, m.unit) for m in MODULE_VARIABLES}
         out = []
         for number in range(1, PROGRAMME_MODULES + 1):
             for name in WIDE_MODULE_MEASURES:

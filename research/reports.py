@@ -1,9 +1,10 @@
 """The weekly adherence report, per therapist (their caseload) and per study: what it says, its
 charts, and its PDF.
 
-Every number comes from therapists/adherence.py, so the report, the dashboard and the exports
-agree. Counting costs a fixed number of queries whatever the number of participants. The report
-names the therapist or the study it is about; participants appear by study id only.
+Every number comes from therapists/adherence.py and research/report_data.py, so the report,
+the dashboard and the exports agree. Counting costs a fixed number of queries whatever the
+number of participants. The report names the therapist or the study it is about; participants
+appear by study id only.
 
 What is counted:
 - module funnel: how many opened and completed each module (as the report is made);
@@ -13,7 +14,7 @@ What is counted:
   week; and what is still waiting as the report is made;
 - reminders and their effect: reminders sent in the week (the outbox's Notification rows), and
   how many were followed by activity within REPORTS_REMINDER_EFFECT_HOURS;
-- participants at risk of dropping out: `therapists.adherence.participants_at_risk`.
+- participants at risk of dropping out: `research.report_data.participants_at_risk`.
 """
 
 from __future__ import annotations
@@ -34,20 +35,18 @@ from accounts.models import Notification, NotificationKind, NotificationState, U
 from accounts.notifications import Due, enqueue_many
 from accounts.notifications.outbox import REMINDER_KINDS
 from research.models import Report, ReportKind, Study, StudyParticipant
-from therapists.access import caseload_of
-from therapists.adherence import (
+from research.report_data import (
     AtRisk,
     FunnelStep,
-    active_days,
-    activity_moments,
     at_risk_inactive_days,
     at_risk_modules_behind,
-    clinic_zone,
     homework_waiting_since,
     module_funnel,
     participants_at_risk,
     review_delays,
 )
+from therapists.access import caseload_of
+from therapists.adherence import active_days, activity_moments, clinic_zone
 
 # The at-risk table lists at most this many; the rest are counted.
 AT_RISK_LISTED = 60

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from accounts.models import CareAssignment, CareRole, User, UserQuerySet
+from accounts.models import CareAssignment, CareRole, User
 from modules.models import HomeworkSubmission
+from therapists.participants import Participant, ParticipantQuerySet
 
 
-def caseload_of(therapist: User) -> UserQuerySet:
+def caseload_of(therapist: User) -> ParticipantQuerySet:
     """The participants a therapist currently guides in the iCBT programme. The therapist's
     workspace (dashboard, caseload, overview, messages, homework) looks participants up only
     here, so another therapist's participant is a 404 everywhere."""
-    return User.objects.in_care_of(therapist, CareRole.THERAPIST)
+    return Participant.objects.in_care_of(therapist, CareRole.THERAPIST)
 
 
 def get_caseload_participant(therapist: User, participant_id: int) -> User:
@@ -44,11 +45,11 @@ def get_homework_for_therapist(
     return submission
 
 
-def physio_caseload_of(physiotherapist: User) -> UserQuerySet:
+def physio_caseload_of(physiotherapist: User) -> ParticipantQuerySet:
     """The participants a physiotherapist currently holds the visits, activity plan and goals
     of. The physiotherapy pages look participants up only here, so another physiotherapist's
     participant, or a therapist's, is a 404 there."""
-    return User.objects.in_care_of(physiotherapist, CareRole.PHYSIOTHERAPIST)
+    return Participant.objects.in_care_of(physiotherapist, CareRole.PHYSIOTHERAPIST)
 
 
 def get_physio_participant(physiotherapist: User, participant_id: int) -> User:

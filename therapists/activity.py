@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Count, DateTimeField, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
 
-from accounts.models import User, UserQuerySet
-from therapists.adherence import with_visits_attended
+from accounts.models import User
 from therapists.goals import goals_of
 from therapists.models import (
     PLANNED_VISITS,
@@ -280,20 +277,6 @@ def activity_panel(participant: User) -> ActivityPanel | None:
     week = week_of(participant, plan)
     today = sum(entry.minutes for entry in week.entries if entry.performed_on == week.today)
     return ActivityPanel(week=week, today_minutes=today, next_visit=upcoming)
-
-
-def with_visit_summary(participants: UserQuerySet, *, now: datetime) -> UserQuerySet:
-    """Annotate `visits_attended` (adherence), `visits_booked` and `next_visit_at` (the next
-    booked visit not yet recorded), for the physiotherapist's list."""
-    visits = PhysioVisit.objects.filter(participant=OuterRef("pk"))
-    booked = visits.order_by().values("participant").annotate(n=Count("pk")).values("n")
-    return with_visits_attended(participants).annotate(
-        visits_booked=Coalesce(Subquery(booked, output_field=IntegerField()), 0),
-        next_visit_at=Subquery(
-            visits.upcoming(now).order_by("scheduled_at").values("scheduled_at")[:1],
-            output_field=DateTimeField(),
-        ),
-    )
 
 
 def physio_sections(participant: User, *, start: date | None = None) -> dict[str, object]:

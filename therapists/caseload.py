@@ -3,81 +3,43 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.db.models import (
-    BooleanField,
-    CharField,
-    Count,
-    ExpressionWrapper,
-    IntegerField,
-    OuterRef,
-    Q,
-    Subquery,
-    Sum,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import Sum
 from django.utils import timezone
 
-from accounts.models import CareAssignment, CareRole, User, UserQuerySet
-from therapists.adherence import (
-    with_homework_waiting,
-    with_last_active,
-    with_programme_progress,
-)
-from therapists.models import Message, PageView, TimeEntry
+from accounts.activity import inactive_after
+from accounts.models import User
+from modules.models import HomeworkSubmission, Module, ModuleProgress, StepVisit
+from therapists.models import PageView, TimeEntry
+from therapists.participants import ParticipantQuerySet, visit_seconds
 
 
-def inactive_cutoff() -> Any:
-    return timezone.now() - timedelta(days=settings.THERAPISTS_INACTIVE_DAYS)
+def inactive_cutoff() -> datetime:
+    return timezone.now() - inactive_after()
 
 
-def unread_from_participant(therapist: User) -> Subquery:
-    return Subquery(
-        Message.objects.from_participants()
-        .filter(thread__participant=OuterRef("pk"), thread__staff=therapist, read_at__isnull=True)
-        .order_by()
-        .values("thread__participant")
-        .annotate(n=Count("pk"))
-        .values("n"),
-        output_field=IntegerField(),
-    )
-
-
-def annotated(participants: UserQuerySet, *, therapist: User) -> UserQuerySet:
+def annotated(participants: ParticipantQuerySet, *, therapist: User) -> ParticipantQuerySet:
     """The caseload's columns: modules done, current module, last activity (and whether that
     makes them inactive), homework waiting and messages unread by this therapist."""
-    participants = with_homework_waiting(with_programme_progress(with_last_active(participants)))
-    return participants.annotate(
-        unread=Coalesce(unread_from_participant(therapist), 0),
-        is_inactive=ExpressionWrapper(
-            Q(last_active_at__lt=inactive_cutoff()), output_field=BooleanField()
-        ),
+    return (
+        participants.with_last_active()
+        .with_progress()
+        .with_homework_waiting()
+        .with_unread_by(therapist)
+        .with_inactive_flag(inactive_cutoff())
     )
 
 
-def filter_flag(participants: UserQuerySet, flag: str) -> UserQuerySet:
+def filter_flag(participants: ParticipantQuerySet, flag: str) -> ParticipantQuerySet:
+    """Narrow the annotated caseload (see `annotated`) to one flag."""
     if flag == "homework":
-        return participants.filter(homework_waiting__gt=0)  # type: ignore[misc]
+        return participants.waiting_for_review()
     if flag == "unread":
-        return participants.filter(unread__gt=0)  # type: ignore[misc]
+        return participants.with_unread()
     if flag == "inactive":
-        return participants.filter(last_active_at__lt=inactive_cutoff())  # type: ignore[misc]
+        return participants.inactive()
     return participants
-
-
-def with_care_team(participants: UserQuerySet) -> UserQuerySet:
-    """Annotate the current therapist's and physiotherapist's names, for the admin's list."""
-    annotations: dict[str, Any] = {}
-    for role in (CareRole.THERAPIST, CareRole.PHYSIOTHERAPIST):
-        current = CareAssignment.objects.current().filter(participant=OuterRef("pk"), role=role)
-        for field in ("first_name", "last_name", "email"):
-            annotations[f"{role.value}_{field}"] = Subquery(
-                current.values(f"staff__{field}")[:1], output_field=CharField()
-            )
-    return participants.annotate(**annotations)
 
 
 @dataclass(frozen=True)
@@ -113,4 +75,57 @@ def time_spent(participant: User) -> list[StaffTime]:
     return [
         StaffTime(staff=staff.get(pk), automatic=automatic.get(pk, 0), manual=manual.get(pk, 0))
         for pk in ids
+    ]
+
+
+@dataclass(frozen=True)
+class ModuleRow:
+    """One module of one participant's programme, for the patient overview."""
+
+    module: Module
+    progress: ModuleProgress | None
+    time_spent: timedelta
+    homework: list[HomeworkSubmission]
+
+    @property
+    def minutes(self) -> int:
+        return round(self.time_spent.total_seconds() / 60)
+
+    @property
+    def state(self) -> str:
+        if self.progress is None or self.progress.opened_at is None:
+            return "held" if self.progress is not None and self.progress.is_held else "locked"
+        return "done" if self.progress.completed_at else "open"
+
+
+def programme_of(participant: User) -> list[ModuleRow]:
+    """The participant's way through the programme, module by module, in four queries:
+    modules, progress rows, time per module, homework."""
+    modules = list(Module.objects.active())
+    progress = {
+        row.module_id: row
+        for row in ModuleProgress.objects.filter(participant=participant).select_related(
+            "released_by"
+        )
+    }
+    time_by_module = {
+        row["step__module_id"]: row["spent"]
+        for row in StepVisit.objects.filter(participant=participant)
+        .values("step__module_id")
+        .annotate(spent=Sum(visit_seconds()))
+        .order_by()
+    }
+    homework: dict[int, list[HomeworkSubmission]] = {}
+    for submission in HomeworkSubmission.objects.filter(participant=participant).select_related(
+        "reviewer"
+    ):
+        homework.setdefault(submission.module_id, []).append(submission)
+    return [
+        ModuleRow(
+            module=module,
+            progress=progress.get(module.pk),
+            time_spent=time_by_module.get(module.pk) or timedelta(0),
+            homework=homework.get(module.pk, []),
+        )
+        for module in modules
     ]

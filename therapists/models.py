@@ -745,3 +745,7 @@ class GoalRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level:+d}"
+
+
+# The participant proxy lives with its adherence annotations, which read the models above.
+from therapists.participants import Participant  # noqa: E402, F401

@@ -33,7 +33,6 @@ from therapists.activity import (
     plan_of,
     visits_of,
     week_of,
-    with_visit_summary,
 )
 from therapists.goals import goals_of
 from therapists.models import (
@@ -109,7 +108,7 @@ def physio_caseload(request: Request) -> HttpResponse:
             | Q(last_name__icontains=query)
             | Q(study_id__icontains=query)
         )
-    participants = with_visit_summary(participants, now=timezone.now()).annotate(
+    participants = participants.with_visit_summary(now=timezone.now()).annotate(
         goals_set=Exists(Goal.objects.filter(participant=OuterRef("pk"))),
         has_plan=Exists(ActivityPlan.objects.filter(participant=OuterRef("pk"))),
     )

@@ -25,23 +25,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Count, F, Min, QuerySet
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from accounts.activity import inactive_after
 from accounts.models import User
 from modules.models import HomeworkSubmission
 from therapists.access import caseload_of
-from therapists.adherence import with_last_active
 from therapists.models import Message
+from therapists.participants import Participant
 
 
 class Priority:
@@ -219,11 +220,10 @@ def unread_messages(
 def inactive_participants(
     *, therapist: User, participant_ids: QuerySet[Any], now: datetime
 ) -> Iterator[TriageItem]:
-    days = settings.THERAPISTS_INACTIVE_DAYS
     rows = (
-        with_last_active(User.objects.get_queryset().filter(pk__in=participant_ids))
-        .filter(last_active_at__lt=now - timedelta(days=days))  # type: ignore[misc]
-        .values_list("pk", "last_active_at")
+        Participant.objects.filter(pk__in=participant_ids)
+        .inactive_since(now - inactive_after())
+        .values_list("pk", F("last_active_at"))
     )
     url = _url_builder("therapists:messages", 1)
     label = _("Send a message")

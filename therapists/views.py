@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
+from accounts.activity import inactive_after
 from accounts.decorators import admin_required, participant_required, therapist_required
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessLog, CareAssignment, CareRole, Role, User
@@ -36,7 +37,7 @@ from therapists.access import (
     get_homework_for_therapist,
 )
 from therapists.activity import physio_sections
-from therapists.adherence import PROGRAMME_MODULES, programme_of
+from therapists.adherence import PROGRAMME_MODULES
 from therapists.feedback import (
     AlreadyReviewed,
     answers_of,
@@ -58,6 +59,7 @@ from therapists.forms import (
     TimeEntryForm,
 )
 from therapists.models import ClinicalNote, FeedbackTemplate, Message, PageView, Thread, TimeEntry
+from therapists.participants import Participant
 from therapists.physio_forms import WeekForm
 
 QUEUE_PAGE_SIZE = 25
@@ -109,7 +111,7 @@ def dashboard(request: Request) -> HttpResponse:
             "rows": list(triage.with_participants(page.object_list)),
             "counts": counts,
             "total": len(items),
-            "inactive_days": settings.THERAPISTS_INACTIVE_DAYS,
+            "inactive_days": inactive_after().days,
         },
     )
 
@@ -154,7 +156,7 @@ def caseload(request: Request) -> HttpResponse:
 def overview(request: Request, pk: int) -> HttpResponse:
     participant = _open(request, pk, action="patient overview", page="overview")
     summary = caseload_queries.annotated(
-        User.objects.get_queryset().filter(pk=participant.pk), therapist=request.user
+        Participant.objects.filter(pk=participant.pk), therapist=request.user
     ).get()
     thread = Thread.objects.filter(participant=participant, staff=request.user).first()
     recent: list[Message] = []
@@ -163,7 +165,7 @@ def overview(request: Request, pk: int) -> HttpResponse:
             thread.messages.select_related("sender", "module").order_by("-created_at", "-pk")[:5]
         )
         recent.reverse()
-    programme = programme_of(participant)
+    programme = caseload_queries.programme_of(participant)
     has_programme = programme_enabled_for(participant)
     next_module = (
         next((row.module for row in programme if row.state in ("locked", "held")), None)
@@ -529,7 +531,7 @@ def template_delete(request: Request, pk: int) -> HttpResponse:
 @require_GET
 def assignments(request: Request) -> HttpResponse:
     form = SearchForm(request.GET or None)
-    participants = User.objects.visible_to(request.user).participants()
+    participants = Participant.objects.visible_to(request.user).participants()
     if form.is_valid() and form.cleaned_data["q"].strip():
         query = form.cleaned_data["q"].strip()
         participants = participants.filter(
@@ -538,9 +540,7 @@ def assignments(request: Request) -> HttpResponse:
             | Q(email__icontains=query)
             | Q(study_id__icontains=query)
         )
-    participants = caseload_queries.with_care_team(participants).order_by(
-        "last_name", "first_name", "pk"
-    )
+    participants = participants.with_care_team().order_by("last_name", "first_name", "pk")
     AccessLog.record(actor=request.user, role=Role.ADMIN, action="care assignments list")
     query_string = request.GET.copy()
     query_string.pop("page", None)

@@ -3,19 +3,19 @@ from __future__ import annotations
 import secrets
 import zoneinfo
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+from accounts.activity import last_active_expression
 from accounts.models.care import CareAssignment, CareRole
 
 
@@ -56,17 +56,17 @@ class Site(models.Model):
 
 
 class UserQuerySet(models.QuerySet["User"]):
-    def participants(self) -> UserQuerySet:
+    def participants(self) -> Self:
         return self.filter(is_participant=True)
 
-    def staff(self) -> UserQuerySet:
+    def staff(self) -> Self:
         return self.filter(
             models.Q(is_therapist=True)
             | models.Q(is_physiotherapist=True)
             | models.Q(is_research_admin=True)
         )
 
-    def visible_to(self, user: User) -> UserQuerySet:
+    def visible_to(self, user: User) -> Self:
         """The people `user` may see: themselves; care staff also the participants in their
         current caseload (any care role); a research admin also everyone at their site. The one
         rule of who sees whom: every app's `visible_to` and 404 lookup builds on this or on
@@ -81,7 +81,7 @@ class UserQuerySet(models.QuerySet["User"]):
             visible |= models.Q(site_id=user.site_id)
         return self.filter(visible)
 
-    def in_care_of(self, staff: User, role: CareRole | str | None = None) -> UserQuerySet:
+    def in_care_of(self, staff: User, role: CareRole | str | None = None) -> Self:
         """The participants `staff` currently guides in `role` (any care role when None); none
         for someone who does not hold that role."""
         if not staff.is_authenticated:
@@ -95,19 +95,15 @@ class UserQuerySet(models.QuerySet["User"]):
         caseload = CareAssignment.objects.held_by(staff, role).values("participant_id")
         return self.participants().filter(pk__in=caseload)
 
-    def with_last_activity(self) -> UserQuerySet:
-        """Annotate `last_activity_at`: the later of the last request while signed in and the
-        last sign-in, or the day they joined for someone who never came."""
-        # Each part falls back to date_joined: GREATEST is NULL on SQLite if any argument is.
-        return self.annotate(
-            last_activity_at=Greatest(
-                Coalesce("last_seen_at", "date_joined"), Coalesce("last_login", "date_joined")
-            )
-        )
+    def with_last_active(self) -> Self:
+        """Annotate `last_active_at`, the moment of the person's last activity as
+        accounts/activity.py defines it (signing in, a request while signed in, or their own
+        work in another app), or the day they joined for someone who never came."""
+        return self.annotate(last_active_at=last_active_expression())
 
-    def inactive_since(self, cutoff: datetime) -> UserQuerySet:
-        """People with no activity after `cutoff`."""
-        return self.with_last_activity().filter(last_activity_at__lte=cutoff)  # type: ignore[misc]
+    def inactive_since(self, cutoff: datetime) -> Self:
+        """People with no activity after `cutoff` (annotated with `last_active_at`)."""
+        return self.with_last_active().filter(models.Q(last_active_at__lte=cutoff))
 
 
 class UserManager(BaseUserManager["User"]):

@@ -21,6 +21,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from accounts.activity import inactive_after
 from accounts.models import (
     CareAssignment,
     CareRole,
@@ -43,12 +44,9 @@ from accounts.notifications.quiet import local_now
 from accounts.notifications.registry import register_sweep, registered_digest_counts
 
 
-def _inactive_days() -> timedelta:
-    return timedelta(days=settings.NOTIFICATION_INACTIVE_DAYS)
-
-
 def _escalation_after() -> timedelta:
-    return 2 * _inactive_days() + timedelta(days=settings.NOTIFICATION_INACTIVE_ESCALATE_DAYS)
+    """Both reminders (after N and 2N days) had their chance: a further N days."""
+    return 3 * inactive_after()
 
 
 def _period(moment: datetime) -> str:
@@ -65,7 +63,7 @@ def sweep_inactive_participants(now: datetime) -> int:
     A period of absence is identified by its start (the last activity), so each reminder goes
     out once per absence: coming back and going quiet again starts a new one. Someone already
     past 2N days when they first qualify gets only the second reminder, not both at once."""
-    days = _inactive_days()
+    days = inactive_after()
     last_reminder = Subquery(
         Notification.objects.filter(recipient=OuterRef("pk"), kind=NotificationKind.INACTIVE)
         .order_by("-created_at")
@@ -81,19 +79,19 @@ def sweep_inactive_participants(now: datetime) -> int:
         # sweep every few minutes does not re-write the long-absent over and over.
         .filter(
             Q(last_reminder_at__isnull=True)
-            | Q(last_reminder_at__lte=F("last_activity_at"))
+            | Q(last_reminder_at__lte=F("last_active_at"))
             | Q(
-                last_activity_at__lte=now - 2 * days,
-                last_reminder_at__lt=F("last_activity_at") + 2 * days,
+                last_active_at__lte=now - 2 * days,
+                last_reminder_at__lt=F("last_active_at") + 2 * days,
             )
         )
     )
     rows = with_notification_settings(candidates, NotificationKind.INACTIVE, now).values(
-        *SETTINGS_FIELDS, "last_activity_at"
+        *SETTINGS_FIELDS, "last_active_at"
     )
     planned = []
     for row in rows:
-        since = row["last_activity_at"]
+        since = row["last_active_at"]
         stage = 2 if now - since >= 2 * days else 1
         planned.append(
             (RecipientSettings.from_row(row), f"{_period(since)}.{stage}", {"stage": stage})
@@ -102,8 +100,8 @@ def sweep_inactive_participants(now: datetime) -> int:
 
 
 def participants_needing_follow_up(now: datetime | None = None) -> UserQuerySet:
-    """Participants still inactive after both reminders and a further
-    NOTIFICATION_INACTIVE_ESCALATE_DAYS: for the therapist's dashboard, and for
+    """Participants still inactive after both reminders and a further PARTICIPANT_INACTIVE_DAYS
+    (three times PARTICIPANT_INACTIVE_DAYS in all): for the therapist's dashboard, and for
     `escalate_inactive_participants`."""
     now = now or timezone.now()
     return (
@@ -119,14 +117,14 @@ def escalate_inactive_participants(now: datetime) -> int:
         Exists(
             Notification.objects.filter(
                 kind=NotificationKind.PARTICIPANT_INACTIVE,
-                created_at__gt=OuterRef("last_activity_at"),
+                created_at__gt=OuterRef("last_active_at"),
             )
             # Compared as text: PostgreSQL has no jsonb = bigint.
             .annotate(about=KT("context__participant"))
             .filter(about=Cast(OuterRef("pk"), CharField()))
         )
     )
-    since = dict(participants.values_list("pk", "last_activity_at"))  # type: ignore[misc]
+    since: dict[int, datetime] = dict(participants.values_list("pk", F("last_active_at")))
     dues = [
         Due(
             recipient_id=staff_id,

@@ -73,7 +73,7 @@ def run(now: datetime | None = None) -> int:
 
 
 def test_a_participant_is_reminded_after_n_days_and_again_after_2n(joined, clock, settings):  # type: ignore[no-untyped-def]
-    settings.NOTIFICATION_INACTIVE_DAYS = 7
+    settings.PARTICIPANT_INACTIVE_DAYS = 7
     clock.shift(timedelta(days=6, hours=23))
     run()
     assert inactive_reminders(joined) == []
@@ -181,8 +181,8 @@ def escalation() -> None:
 def test_the_therapist_is_told_after_both_reminders_and_a_further_period(  # type: ignore[no-untyped-def]
     joined, therapist, clock, settings, escalation
 ):
-    settings.NOTIFICATION_INACTIVE_DAYS = 7
-    settings.NOTIFICATION_INACTIVE_ESCALATE_DAYS = 7
+    # Escalation comes after both reminders and a further period as long: 7 + 7 + 7 days.
+    settings.PARTICIPANT_INACTIVE_DAYS = 7
     clock.shift(timedelta(days=20))
     run_reminder_sweeps.apply()
     assert not Notification.objects.filter(

@@ -139,7 +139,7 @@ def test_the_export_reads_a_fixed_number_of_queries_per_chunk(
 def test_adherence_columns_follow_therapists_adherence(client, admin_user, randomised) -> None:  # type: ignore[no-untyped-def]
     client.force_login(admin_user)
     header = list(_rows(client.get(reverse("research:export-csv", args=[randomised.study_id])))[0])
-    measures = [f"adherence_{name}" for name, *_rest in adherence_variables()]
+    measures = [f"adherence_{measure.key}" for measure in adherence_variables()]
     assert measures and all(column in header for column in measures)
 
 

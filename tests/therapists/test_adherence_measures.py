@@ -26,16 +26,18 @@ from modules.models import (
     StepProgress,
     StepVisit,
 )
+from research.report_data import (
+    homework_waiting_since,
+    module_funnel,
+    participants_at_risk,
+    review_delays,
+)
 from tests.factories import make_participant
 from therapists.adherence import (
     active_days,
     activity_moments,
-    homework_waiting_since,
     module_adherence,
-    module_funnel,
     participant_adherence,
-    participants_at_risk,
-    review_delays,
 )
 from therapists.models import (
     ActivityEntry,

@@ -101,9 +101,9 @@ def test_unread_messages_leave_the_queue_once_read(
 
 def test_inactivity_follows_the_setting(therapist: User, participant: User, settings: Any) -> None:
     User.objects.filter(pk=participant.pk).update(date_joined=timezone.now() - timedelta(days=4))
-    settings.THERAPISTS_INACTIVE_DAYS = 7
+    settings.PARTICIPANT_INACTIVE_DAYS = 7
     assert triage.collect(therapist, now=timezone.now()) == []
-    settings.THERAPISTS_INACTIVE_DAYS = 3
+    settings.PARTICIPANT_INACTIVE_DAYS = 3
     assert [i.kind for i in triage.collect(therapist, now=timezone.now())] == ["inactive"]
 
 

@@ -22,8 +22,9 @@ from accounts.models import (
     User,
 )
 from accounts.notifications.registry import registered_sweeps
-from therapists.adherence import export_measures, with_visits_attended
+from therapists.adherence import export_measures
 from therapists.models import MAX_VISITS, PageView, PhysioVisit
+from therapists.participants import Participant, ParticipantQuerySet
 from therapists.reminders import remind_visits_tomorrow
 
 pytestmark = pytest.mark.django_db
@@ -291,11 +292,13 @@ def test_visits_attended_is_an_adherence_measure_in_the_export(
         if attended is not None:
             visit.update(by=physio, at=visit.scheduled_at, attended=attended, notes="")
     counted = dict(
-        with_visits_attended(User.objects.participants()).values_list("pk", "visits_attended")
+        Participant.objects.participants()
+        .with_visits_attended()
+        .values_list("pk", "visits_attended")
     )
     assert counted == {participant.pk: 2, other_participant.pk: 0}
-    measures = {name: annotate for name, _label, _kind, _unit, annotate in export_measures()}
-    assert measures["visits_attended"] is with_visits_attended
+    measures = {measure.key: measure.annotate for measure in export_measures()}
+    assert measures["visits_attended"] is ParticipantQuerySet.with_visits_attended
     assert {"modules_opened", "modules_done", "homework_waiting", "last_active_at"} <= set(measures)
 
 

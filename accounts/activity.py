@@ -1,0 +1,69 @@
+"""When a participant was last active, and when that makes them inactive: one definition for
+the reminders, the therapist's dashboard and caseload, the reports and the exports.
+
+A participant is active when they sign in, make a request while signed in, or leave a trace of
+their own work in another app (a step visited, an answer saved, homework sent, a message
+written). `accounts` imports no other app, so those apps register the rows that count from
+their `AppConfig.ready()` with `register_activity`, and `UserQuerySet.with_last_active` takes
+the latest of all of them. Someone who never did anything counts from the day they joined, so a
+participant who never started shows up as inactive too."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import DateTimeField, Expression, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
+
+# Given the participant (an OuterRef to the person's pk), the rows of their own activity.
+ActivityRows = Callable[[OuterRef], "QuerySet[Any]"]
+
+
+@dataclass(frozen=True)
+class ActivitySource:
+    rows: ActivityRows
+    # The field of those rows that says when the participant last acted on them.
+    moment: str
+
+
+_sources: dict[str, ActivitySource] = {}
+
+
+def register_activity(name: str, rows: ActivityRows, moment: str) -> None:
+    """Count `rows` (the participant's own, latest `moment` first) as activity. Registering the
+    same name again replaces it, so a reloaded module does not count twice."""
+    _sources[name] = ActivitySource(rows=rows, moment=moment)
+
+
+def unregister_activity(name: str) -> None:
+    _sources.pop(name, None)
+
+
+def registered_activity() -> dict[str, ActivitySource]:
+    return dict(_sources)
+
+
+def last_active_expression() -> Expression:
+    """The moment of the participant's last activity, over the person's row (see the module
+    docstring): one correlated subquery per registered source, so a list of any length costs
+    one query."""
+    # Every part falls back to date_joined: GREATEST is NULL on SQLite if any argument is.
+    joined = F("date_joined")
+    person = OuterRef("pk")
+    parts: list[Any] = [Coalesce("last_login", joined), Coalesce("last_seen_at", joined)]
+    for source in _sources.values():
+        latest = source.rows(person).order_by(f"-{source.moment}").values(source.moment)[:1]
+        parts.append(Coalesce(Subquery(latest, output_field=DateTimeField()), joined))
+    return Greatest(*parts, output_field=DateTimeField())
+
+
+def inactive_after() -> timedelta:
+    """How long without activity makes a participant inactive (PARTICIPANT_INACTIVE_DAYS): the
+    first reminder goes out then, the second after twice as long and their therapist is told
+    after three times as long; the therapist's dashboard flags them from the first, and the
+    weekly report lists them as at risk of dropping out from the second."""
+    return timedelta(days=settings.PARTICIPANT_INACTIVE_DAYS)
