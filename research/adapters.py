@@ -63,7 +63,7 @@ def started_first_module() -> Exists:
 def attended_first_visit() -> Exists:
     """True for a study participant who has attended a physiotherapy visit (received the
     activity plan)."""
-    from therapists.models import PhysioVisit
+    from physio.models import PhysioVisit
 
     return Exists(PhysioVisit.objects.attended().filter(participant_id=OuterRef("participant_id")))
 
@@ -208,10 +208,10 @@ def adherence_values(participant_ids: Sequence[int]) -> dict[int, dict[str, Any]
 def goal_attainment(participant_ids: Sequence[int]) -> dict[int, Mapping[str, Any]] | None:
     """participant id -> goal-attainment values, or None while there are no goals to read.
 
-    Hook wanted in therapists: `therapists.goals.attainment_for(participant_ids)` returning
+    Hook wanted in physio: `physio.goals.attainment_for(participant_ids)` returning
     {participant_id: {"goals": n, "attained": n, "gas_t": float}} in one query."""
     try:
-        goals = importlib.import_module("therapists.goals")
+        goals = importlib.import_module("physio.goals")
     except ImportError:
         return None
     attainment_for = getattr(goals, "attainment_for", None)
@@ -222,7 +222,7 @@ def goal_attainment(participant_ids: Sequence[int]) -> dict[int, Mapping[str, An
 
 def goals_available() -> bool:
     try:
-        goals = importlib.import_module("therapists.goals")
+        goals = importlib.import_module("physio.goals")
     except ImportError:
         return False
     return callable(getattr(goals, "attainment_for", None))

@@ -50,7 +50,8 @@ from modules.models import (
     StepVisit,
     min_days_between_modules,
 )
-from therapists.models import ActivityEntry, Message, PageView, PhysioVisit, TimeEntry
+from physio.models import ActivityEntry, PhysioVisit
+from therapists.models import Message, PageView, TimeEntry
 
 # The programme's size, the denominator of "modules done of 14".
 PROGRAMME_MODULES = MODULE_COUNT

@@ -1,14 +1,23 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
+
+
+def record_page_view(sender: object, **kwargs: Any) -> None:
+    """A physiotherapy page was opened: count it towards staff time like the workspace's own."""
+    from therapists.models import PageView
+
+    PageView.record(staff=kwargs["staff"], participant=kwargs["participant"], page=kwargs["page"])
 
 
 class TherapistsConfig(AppConfig):
     name = "therapists"
 
     def ready(self) -> None:
+        from physio.signals import staff_page_viewed
         from therapists.notify import register_digest_counts
 
         register_digest_counts()
-        # Registers the "a visit tomorrow" reminder sweep.
-        from therapists import reminders  # noqa: F401
+        staff_page_viewed.connect(record_page_view, dispatch_uid="therapists.record_page_view")

@@ -27,6 +27,8 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessLog, CareAssignment, CareRole, Role, User
 from modules.access import programme_enabled_for
 from modules.models import Enrolment, HomeworkStatus, HomeworkSubmission, Module
+from physio.activity import physio_sections
+from physio.forms import WeekForm
 from therapists import caseload as caseload_queries
 from therapists import notify, triage
 from therapists.access import (
@@ -35,7 +37,6 @@ from therapists.access import (
     get_caseload_participant,
     get_homework_for_therapist,
 )
-from therapists.activity import physio_sections
 from therapists.adherence import PROGRAMME_MODULES, programme_of
 from therapists.feedback import (
     AlreadyReviewed,
@@ -58,7 +59,6 @@ from therapists.forms import (
     TimeEntryForm,
 )
 from therapists.models import ClinicalNote, FeedbackTemplate, Message, PageView, Thread, TimeEntry
-from therapists.physio_forms import WeekForm
 
 QUEUE_PAGE_SIZE = 25
 CASELOAD_PAGE_SIZE = 25

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AccessLog, User
-from therapists.activity import activity_panel, local_today, monday_of, plan_of, week_of
+from physio.activity import activity_panel, local_today, monday_of, plan_of, week_of
 from therapists.models import ActivityEntry, ActivityPlan, PlannedActivity
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +85,7 @@ def test_the_physiotherapist_writes_a_plan_with_activities_and_a_weekly_target(
     client: Any, participant: User, physio: User
 ) -> None:
     client.force_login(physio)
-    url = reverse("therapists:plan-edit", args=[participant.pk])
+    url = reverse("physio:plan-edit", args=[participant.pk])
     assert client.get(url).status_code == 200
     response = client.post(
         url,
@@ -115,7 +115,7 @@ def test_the_physiotherapist_writes_a_plan_with_activities_and_a_weekly_target(
     ]
     assert AccessLog.objects.filter(subject=participant, action="activity plan changed").exists()
     html = client.get(
-        reverse("therapists:physio-participant", args=[participant.pk])
+        reverse("physio:physio-participant", args=[participant.pk])
     ).content.decode()
     assert "Weekly target: 150 minutes" in html and "Swimming" in html
 
@@ -127,7 +127,7 @@ def test_the_plan_is_changed_activities_removed_and_added(
     walking, stretching = plan.activities.all()
     client.force_login(physio)
     response = client.post(
-        reverse("therapists:plan-edit", args=[participant.pk]),
+        reverse("physio:plan-edit", args=[participant.pk]),
         {
             "target_unit": "sessions",
             "target_value": "4",
@@ -153,7 +153,7 @@ def test_a_plan_needs_an_activity_and_a_sensible_target(
     client: Any, participant: User, physio: User
 ) -> None:
     client.force_login(physio)
-    url = reverse("therapists:plan-edit", args=[participant.pk])
+    url = reverse("physio:plan-edit", args=[participant.pk])
     response = client.post(url, {"target_unit": "minutes", "target_value": "150", **_management(2)})
     assert response.status_code == 200 and response.context["formset"].non_form_errors()
     response = client.post(
@@ -189,7 +189,7 @@ def test_the_participant_logs_an_activity_from_the_plan_or_something_else(
     plan = _plan(participant, physio)
     walking = plan.activities.get(name="Walking")
     client.force_login(participant)
-    url = reverse("therapists:my-activity")
+    url = reverse("physio:my-activity")
     form = client.get(url).context["form"]
     assert form.initial["minutes"] == 30 and form.initial["performed_on"] == WEDNESDAY
     response = client.post(
@@ -243,7 +243,7 @@ def test_impossible_entries_are_refused(
         "intensity": "light",
     }
     client.force_login(participant)
-    response = client.post(reverse("therapists:my-activity"), {**valid, **data})
+    response = client.post(reverse("physio:my-activity"), {**valid, **data})
     assert response.status_code == 200 and field in response.context["form"].errors
     assert not ActivityEntry.objects.exists()
 
@@ -255,7 +255,7 @@ def test_logging_with_htmx_returns_the_week_and_a_fresh_form(
     plan = _plan(participant, physio)
     client.force_login(participant)
     response = client.post(
-        reverse("therapists:my-activity"),
+        reverse("physio:my-activity"),
         {
             "activity": str(plan.activities.first().pk),
             "performed_on": "2026-03-11",
@@ -331,7 +331,7 @@ def test_the_participant_sees_the_week_with_numbers_and_bars(
     _plan(participant, physio)
     _log(participant, WEDNESDAY, 45)
     client.force_login(participant)
-    html = client.get(reverse("therapists:my-activity")).content.decode()
+    html = client.get(reverse("physio:my-activity")).content.decode()
     assert "45 of 150 minutes" in html and "105 minutes to go" in html
     assert '<rect class="bar-fill" x="0" y="0" width="30" height="10"/>' in html
     assert 'aria-hidden="true"' in html
@@ -346,7 +346,7 @@ def test_earlier_weeks_can_be_looked_at_but_not_the_future(
     _plan(participant, physio)
     _log(participant, date(2026, 3, 3), 60)
     client.force_login(participant)
-    url = reverse("therapists:my-activity")
+    url = reverse("physio:my-activity")
     response = client.get(url, {"week": "2026-03-04"})
     week = response.context["week"]
     assert week.start == date(2026, 3, 2) and week.total_minutes == 60
@@ -361,7 +361,7 @@ def test_the_participant_removes_an_entry(client: Any, participant: User, physio
     _plan(participant, physio)
     entry = _log(participant, date(2026, 3, 3), 60)
     client.force_login(participant)
-    response = client.post(reverse("therapists:my-activity-delete", args=[entry.pk]))
+    response = client.post(reverse("physio:my-activity-delete", args=[entry.pk]))
     assert response["Location"].endswith("?week=2026-03-02#week")
     assert not ActivityEntry.objects.exists()
 
@@ -370,7 +370,7 @@ def test_without_a_plan_the_participant_is_told_who_writes_it(
     client: Any, participant: User
 ) -> None:
     client.force_login(participant)
-    html = client.get(reverse("therapists:my-activity")).content.decode()
+    html = client.get(reverse("physio:my-activity")).content.decode()
     assert "Your physiotherapist writes the activity plan with you" in html
     assert activity_panel(participant) is None
     assert "activity-panel" not in client.get(reverse("home")).content.decode()
@@ -385,7 +385,7 @@ def test_the_home_page_shows_todays_activity(client: Any, participant: User, phy
     html = client.get(reverse("home")).content.decode()
     assert "This week: 55 of 150 minutes" in html
     assert "Today you have logged 25 minutes." in html
-    assert reverse("therapists:my-activity") in html
+    assert reverse("physio:my-activity") in html
 
 
 def test_the_week_follows_the_participants_time_zone(participant: User) -> None:
@@ -416,7 +416,7 @@ def test_the_therapists_overview_shows_the_plan_the_week_and_the_visits(
     html = client.get(reverse("therapists:overview", args=[participant.pk])).content.decode()
     assert "Weekly target: 150 minutes" in html and "45 of 150 minutes" in html
     assert "Physiotherapy visits" in html and "Booked" in html
-    assert reverse("therapists:plan-edit", args=[participant.pk]) not in html
+    assert reverse("physio:plan-edit", args=[participant.pk]) not in html
 
 
 def _count(client: Any, url: str) -> int:
@@ -439,10 +439,10 @@ def test_the_activity_pages_cost_the_same_with_a_small_and_a_large_history(
     _log(participant, WEDNESDAY, 30)
     PhysioVisit.schedule(participant=participant, physiotherapist=physio, at=timezone.now())
     pages = [
-        (participant, reverse("therapists:my-activity")),
+        (participant, reverse("physio:my-activity")),
         (participant, reverse("home")),
-        (physio, reverse("therapists:physio-participant", args=[participant.pk])),
-        (physio, reverse("therapists:plan-edit", args=[participant.pk])),
+        (physio, reverse("physio:physio-participant", args=[participant.pk])),
+        (physio, reverse("physio:plan-edit", args=[participant.pk])),
         (therapist, reverse("therapists:overview", args=[participant.pk])),
     ]
 

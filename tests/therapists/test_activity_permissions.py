@@ -37,24 +37,24 @@ LEVELS = {
 
 # (url name, method)
 PHYSIO_PARTICIPANT_PAGES = [
-    ("therapists:physio-participant", "get"),
-    ("therapists:visit-add", "post"),
-    ("therapists:visit-edit", "get"),
-    ("therapists:visit-edit", "post"),
-    ("therapists:goal-add", "get"),
-    ("therapists:goal-add", "post"),
-    ("therapists:goal-edit", "get"),
-    ("therapists:goal-edit", "post"),
-    ("therapists:goal-delete", "post"),
-    ("therapists:goals-rate", "get"),
-    ("therapists:goals-rate", "post"),
-    ("therapists:plan-edit", "get"),
-    ("therapists:plan-edit", "post"),
+    ("physio:physio-participant", "get"),
+    ("physio:visit-add", "post"),
+    ("physio:visit-edit", "get"),
+    ("physio:visit-edit", "post"),
+    ("physio:goal-add", "get"),
+    ("physio:goal-add", "post"),
+    ("physio:goal-edit", "get"),
+    ("physio:goal-edit", "post"),
+    ("physio:goal-delete", "post"),
+    ("physio:goals-rate", "get"),
+    ("physio:goals-rate", "post"),
+    ("physio:plan-edit", "get"),
+    ("physio:plan-edit", "post"),
 ]
 PARTICIPANT_OWN_PAGES = [
-    ("therapists:my-activity", "get"),
-    ("therapists:my-activity", "post"),
-    ("therapists:my-goals", "get"),
+    ("physio:my-activity", "get"),
+    ("physio:my-activity", "post"),
+    ("physio:my-goals", "get"),
 ]
 
 
@@ -92,12 +92,12 @@ def world(participant: User, physio: User) -> dict[str, Any]:
 def _post_data(name: str, world: dict[str, Any]) -> dict[str, Any]:
     today = timezone.localdate().isoformat()
     return {
-        "therapists:visit-add": {"day": today, "at": "10:00"},
-        "therapists:visit-edit": {"day": today, "at": "09:00", "attended": "yes", "notes": "ok"},
-        "therapists:goal-add": {"kind": "intermediate", "title": "Stairs", **LEVELS},
-        "therapists:goal-edit": {"title": "Walk to work often", **LEVELS},
-        "therapists:goals-rate": {f"goal_{world['goal'].pk}": "1"},
-        "therapists:plan-edit": {
+        "physio:visit-add": {"day": today, "at": "10:00"},
+        "physio:visit-edit": {"day": today, "at": "09:00", "attended": "yes", "notes": "ok"},
+        "physio:goal-add": {"kind": "intermediate", "title": "Stairs", **LEVELS},
+        "physio:goal-edit": {"title": "Walk to work often", **LEVELS},
+        "physio:goals-rate": {f"goal_{world['goal'].pk}": "1"},
+        "physio:plan-edit": {
             "target_unit": "minutes",
             "target_value": "120",
             "notes": "",
@@ -110,7 +110,7 @@ def _post_data(name: str, world: dict[str, Any]) -> dict[str, Any]:
             "activities-0-minutes_per_session": "40",
             "activities-0-intensity": "moderate",
         },
-        "therapists:my-activity": {
+        "physio:my-activity": {
             "activity": "other",
             "other": "Swimming",
             "performed_on": today,
@@ -121,11 +121,11 @@ def _post_data(name: str, world: dict[str, Any]) -> dict[str, Any]:
 
 
 def _url(name: str, participant: User, world: dict[str, Any]) -> str:
-    if name == "therapists:visit-edit":
+    if name == "physio:visit-edit":
         return reverse(name, args=[participant.pk, world["visit"].pk])
-    if name in ("therapists:goal-edit", "therapists:goal-delete"):
+    if name in ("physio:goal-edit", "physio:goal-delete"):
         return reverse(name, args=[participant.pk, world["goal"].pk])
-    if name.startswith("therapists:my-") or name == "therapists:physio-caseload":
+    if name.startswith("therapists:my-") or name == "physio:physio-caseload":
         return reverse(name)
     return reverse(name, args=[participant.pk])
 
@@ -194,7 +194,7 @@ def test_refused_requests_change_nothing_and_log_nothing(
 
 @pytest.mark.parametrize(
     "name",
-    ["therapists:visit-edit", "therapists:goal-edit", "therapists:goal-delete"],
+    ["physio:visit-edit", "physio:goal-edit", "physio:goal-delete"],
 )
 def test_an_object_of_another_participant_is_a_404_even_under_an_own_participant(
     client: Any, cast: dict[str, User], world: dict[str, Any], name: str
@@ -224,7 +224,7 @@ def test_after_reassignment_the_previous_physiotherapist_loses_access(
     CareAssignment.assign(
         participant=cast["participant"], staff=cast["other_physio"], role=CareRole.PHYSIOTHERAPIST
     )
-    url = reverse("therapists:physio-participant", args=[cast["participant"].pk])
+    url = reverse("physio:physio-participant", args=[cast["participant"].pk])
     client.force_login(cast["physio"])
     assert client.get(url).status_code == 404
     client.force_login(cast["other_physio"])
@@ -236,14 +236,14 @@ def test_the_physiotherapy_list_is_for_physiotherapists_only(
     client: Any, cast: dict[str, User], role: str
 ) -> None:
     client.force_login(cast[role])
-    assert client.get(reverse("therapists:physio-caseload")).status_code == 404
+    assert client.get(reverse("physio:physio-caseload")).status_code == 404
 
 
 def test_another_physiotherapist_sees_none_of_these_participants_in_their_list(
     client: Any, cast: dict[str, User], world: dict[str, Any]
 ) -> None:
     client.force_login(cast["other_physio"])
-    response = client.get(reverse("therapists:physio-caseload"))
+    response = client.get(reverse("physio:physio-caseload"))
     assert response.status_code == 200
     assert list(response.context["page"].object_list) == []
     assert cast["participant"].display_name not in response.content.decode()
@@ -264,7 +264,7 @@ def test_a_participant_cannot_remove_someone_elses_activity(
     client: Any, cast: dict[str, User], world: dict[str, Any]
 ) -> None:
     client.force_login(cast["other_participant"])
-    url = reverse("therapists:my-activity-delete", args=[world["entry"].pk])
+    url = reverse("physio:my-activity-delete", args=[world["entry"].pk])
     assert client.post(url).status_code == 404
     assert ActivityEntry.objects.filter(pk=world["entry"].pk).exists()
     client.force_login(cast["physio"])
@@ -278,7 +278,7 @@ def test_another_participant_sees_nothing_of_the_participants_plan_goals_or_visi
     client: Any, cast: dict[str, User], world: dict[str, Any]
 ) -> None:
     client.force_login(cast["other_participant"])
-    for name in ("therapists:my-activity", "therapists:my-goals", "home"):
+    for name in ("physio:my-activity", "physio:my-goals", "home"):
         html = client.get(reverse(name)).content.decode()
         assert "Walk to work" not in html
         assert "Walking" not in html
@@ -286,7 +286,7 @@ def test_another_participant_sees_nothing_of_the_participants_plan_goals_or_visi
 
 @pytest.mark.parametrize(
     ("name", "method"),
-    [*PHYSIO_PARTICIPANT_PAGES, *PARTICIPANT_OWN_PAGES, ("therapists:physio-caseload", "get")],
+    [*PHYSIO_PARTICIPANT_PAGES, *PARTICIPANT_OWN_PAGES, ("physio:physio-caseload", "get")],
 )
 def test_anonymous_visitors_are_sent_to_sign_in(
     client: Any, cast: dict[str, User], world: dict[str, Any], name: str, method: str
@@ -298,7 +298,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(
 
 
 def test_anonymous_visitors_cannot_remove_an_activity(client: Any, world: dict[str, Any]) -> None:
-    response = client.post(reverse("therapists:my-activity-delete", args=[world["entry"].pk]))
+    response = client.post(reverse("physio:my-activity-delete", args=[world["entry"].pk]))
     assert response.status_code == 302 and reverse("account_login") in response["Location"]
     assert ActivityEntry.objects.filter(pk=world["entry"].pk).exists()
 
@@ -306,7 +306,7 @@ def test_anonymous_visitors_cannot_remove_an_activity(client: Any, world: dict[s
 def test_a_physiotherapist_without_a_second_factor_is_kept_out(client: Any, site: Any) -> None:
     physio = make_physio(site, "nomfa.p@test.example", mfa=False)
     client.force_login(physio)
-    assert client.get(reverse("therapists:physio-caseload")).status_code == 302
+    assert client.get(reverse("physio:physio-caseload")).status_code == 302
 
 
 def test_the_visit_notes_never_reach_the_participant(
@@ -314,5 +314,5 @@ def test_the_visit_notes_never_reach_the_participant(
 ) -> None:
     PhysioVisit.objects.filter(pk=world["visit"].pk).update(notes="Knee pain on stairs")
     client.force_login(cast["participant"])
-    for name in ("therapists:my-activity", "therapists:my-goals", "home"):
+    for name in ("physio:my-activity", "physio:my-goals", "home"):
         assert "Knee pain on stairs" not in client.get(reverse(name)).content.decode()

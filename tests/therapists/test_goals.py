@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import AccessLog, User
 from assessments.instruments import get_instrument
-from therapists.goals import attainment_for, goals_of
+from physio.goals import attainment_for, goals_of
 from therapists.models import MAX_GOALS, Goal, GoalKind, GoalRating
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def _goal(participant: User, physio: User, title: str, kind: str = GoalKind.INTE
 
 
 def _page(participant: User) -> str:
-    return reverse("therapists:physio-participant", args=[participant.pk])
+    return reverse("physio:physio-participant", args=[participant.pk])
 
 
 # --- The model ----------------------------------------------------------------------------
@@ -125,11 +125,11 @@ def test_the_physiotherapist_sets_the_main_goal_with_five_levels_in_words(
     client: Any, participant: User, physio: User
 ) -> None:
     client.force_login(physio)
-    page = client.get(reverse("therapists:goal-add", args=[participant.pk]))
+    page = client.get(reverse("physio:goal-add", args=[participant.pk]))
     assert page.status_code == 200
     assert page.context["form"].fields["kind"].initial == GoalKind.MAIN
     response = client.post(
-        reverse("therapists:goal-add", args=[participant.pk]),
+        reverse("physio:goal-add", args=[participant.pk]),
         {"kind": "main", "title": "Walk to work", **LEVELS},
     )
     assert response.status_code == 302
@@ -150,7 +150,7 @@ def test_the_physiotherapist_sets_the_main_goal_with_five_levels_in_words(
 def test_every_level_must_be_described(client: Any, participant: User, physio: User) -> None:
     client.force_login(physio)
     data = {"kind": "main", "title": "Walk", **LEVELS, "level_plus_2": ""}
-    response = client.post(reverse("therapists:goal-add", args=[participant.pk]), data)
+    response = client.post(reverse("physio:goal-add", args=[participant.pk]), data)
     assert response.status_code == 200 and response.context["form"].errors["level_plus_2"]
     assert not Goal.objects.exists()
 
@@ -160,7 +160,7 @@ def test_after_the_main_goal_only_intermediate_goals_can_be_added(
 ) -> None:
     _goal(participant, physio, "Walk to work", GoalKind.MAIN)
     client.force_login(physio)
-    url = reverse("therapists:goal-add", args=[participant.pk])
+    url = reverse("physio:goal-add", args=[participant.pk])
     assert [value for value, _ in client.get(url).context["form"].fields["kind"].choices] == [
         "intermediate"
     ]
@@ -174,7 +174,7 @@ def test_a_goal_can_be_changed_or_removed_until_it_is_rated(
 ) -> None:
     goal = _goal(participant, physio, "Stairs")
     client.force_login(physio)
-    edit = reverse("therapists:goal-edit", args=[participant.pk, goal.pk])
+    edit = reverse("physio:goal-edit", args=[participant.pk, goal.pk])
     client.post(edit, {"title": "Stairs at home", **LEVELS, "level_0": "Ten steps"})
     goal.refresh_from_db()
     assert (goal.title, goal.level_0) == ("Stairs at home", "Ten steps")
@@ -184,11 +184,11 @@ def test_a_goal_can_be_changed_or_removed_until_it_is_rated(
     assert response.status_code == 302
     goal.refresh_from_db()
     assert goal.title == "Stairs at home"
-    client.post(reverse("therapists:goal-delete", args=[participant.pk, goal.pk]))
+    client.post(reverse("physio:goal-delete", args=[participant.pk, goal.pk]))
     assert Goal.objects.filter(pk=goal.pk).exists()
 
     spare = _goal(participant, physio, "Spare")
-    client.post(reverse("therapists:goal-delete", args=[participant.pk, spare.pk]))
+    client.post(reverse("physio:goal-delete", args=[participant.pk, spare.pk]))
     assert not Goal.objects.filter(pk=spare.pk).exists()
 
 
@@ -199,7 +199,7 @@ def test_goal_attainment_is_rated_at_follow_up_and_shown_as_categories_and_t_sco
     stairs = _goal(participant, physio, "Stairs")
     shopping = _goal(participant, physio, "Carry shopping")
     client.force_login(physio)
-    url = reverse("therapists:goals-rate", args=[participant.pk])
+    url = reverse("physio:goals-rate", args=[participant.pk])
     form = client.get(url).content.decode()
     assert LEVELS["level_plus_1"] in form and "<fieldset" in form and "<legend" in form
     response = client.post(url, {f"goal_{main.pk}": "1", f"goal_{stairs.pk}": "-1"})
@@ -217,7 +217,7 @@ def test_goal_attainment_is_rated_at_follow_up_and_shown_as_categories_and_t_sco
 def test_rating_nothing_is_an_error(client: Any, participant: User, physio: User) -> None:
     _goal(participant, physio, "Walk", GoalKind.MAIN)
     client.force_login(physio)
-    response = client.post(reverse("therapists:goals-rate", args=[participant.pk]), {})
+    response = client.post(reverse("physio:goals-rate", args=[participant.pk]), {})
     assert response.status_code == 200 and response.context["form"].non_field_errors()
     assert not GoalRating.objects.exists()
 
@@ -226,7 +226,7 @@ def test_there_is_nothing_to_rate_before_a_goal_is_set(
     client: Any, participant: User, physio: User
 ) -> None:
     client.force_login(physio)
-    response = client.get(reverse("therapists:goals-rate", args=[participant.pk]))
+    response = client.get(reverse("physio:goals-rate", args=[participant.pk]))
     assert response.status_code == 302
 
 
@@ -240,7 +240,7 @@ def test_the_participant_reads_their_goals_with_the_level_descriptions(
     _goal(participant, physio, "Stairs")
     main.rate(level=-2, by=physio)
     client.force_login(participant)
-    response = client.get(reverse("therapists:my-goals"))
+    response = client.get(reverse("physio:my-goals"))
     html = response.content.decode()
     assert "Walk to work" in html and "Stairs" in html
     for text in LEVELS.values():
@@ -262,7 +262,7 @@ def test_the_therapists_overview_shows_the_goals_instead_of_a_placeholder(
     assert "Walk to work" in html and "Goal attainment T-score: 50.0" in html
     assert "Not available yet" not in html
     # Read-only for the therapist.
-    assert reverse("therapists:goals-rate", args=[participant.pk]) not in html
+    assert reverse("physio:goals-rate", args=[participant.pk]) not in html
 
 
 def test_the_goal_pages_cost_the_same_with_many_goals_and_ratings(
@@ -278,11 +278,11 @@ def test_the_goal_pages_cost_the_same_with_many_goals_and_ratings(
         return len(queries)
 
     _goal(participant, physio, "Main", GoalKind.MAIN).rate(level=0, by=physio)
-    urls = [reverse("therapists:goals-rate", args=[participant.pk]), _page(participant)]
+    urls = [reverse("physio:goals-rate", args=[participant.pk]), _page(participant)]
     client.force_login(physio)
     before = [count(url) for url in urls]
     client.force_login(participant)
-    before_mine = count(reverse("therapists:my-goals"))
+    before_mine = count(reverse("physio:my-goals"))
     for index in range(MAX_GOALS - 1):
         goal = _goal(participant, physio, f"Step {index}")
         for level in (-2, -1, 0):
@@ -290,7 +290,7 @@ def test_the_goal_pages_cost_the_same_with_many_goals_and_ratings(
     client.force_login(physio)
     assert [count(url) for url in urls] == before
     client.force_login(participant)
-    assert count(reverse("therapists:my-goals")) == before_mine
+    assert count(reverse("physio:my-goals")) == before_mine
     print(f"goal pages: {before} queries (staff), {before_mine} (participant)")
 
 

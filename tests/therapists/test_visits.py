@@ -24,7 +24,7 @@ from accounts.models import (
 from accounts.notifications.registry import registered_sweeps
 from therapists.adherence import export_measures, with_visits_attended
 from therapists.models import MAX_VISITS, PageView, PhysioVisit
-from therapists.reminders import remind_visits_tomorrow
+from physio.reminders import remind_visits_tomorrow
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ STOCKHOLM = zoneinfo.ZoneInfo("Europe/Stockholm")
 
 
 def _page(participant: User) -> str:
-    return reverse("therapists:physio-participant", args=[participant.pk])
+    return reverse("physio:physio-participant", args=[participant.pk])
 
 
 def _book(participant: User, physio: User, at: datetime) -> PhysioVisit:
@@ -49,7 +49,7 @@ def test_the_physiotherapist_books_three_visits_and_the_page_counts_them(
     start = timezone.localdate() + timedelta(days=3)
     for week in range(3):
         response = client.post(
-            reverse("therapists:visit-add", args=[participant.pk]),
+            reverse("physio:visit-add", args=[participant.pk]),
             {"day": (start + timedelta(weeks=week)).isoformat(), "at": "14:30"},
         )
         assert response.status_code == 302
@@ -64,7 +64,7 @@ def test_the_physiotherapist_books_three_visits_and_the_page_counts_them(
 
 def test_a_visit_needs_a_date_and_a_time(client: Any, participant: User, physio: User) -> None:
     client.force_login(physio)
-    response = client.post(reverse("therapists:visit-add", args=[participant.pk]), {"day": ""})
+    response = client.post(reverse("physio:visit-add", args=[participant.pk]), {"day": ""})
     assert response.status_code == 200
     assert response.context["schedule_form"].errors
     assert not PhysioVisit.objects.exists()
@@ -86,7 +86,7 @@ def test_attendance_is_recorded_after_the_visit_with_notes_for_staff(
 ) -> None:
     visit = _book(participant, physio, timezone.now() - timedelta(hours=3))
     client.force_login(physio)
-    url = reverse("therapists:visit-edit", args=[participant.pk, visit.pk])
+    url = reverse("physio:visit-edit", args=[participant.pk, visit.pk])
     local = timezone.localtime(visit.scheduled_at)
     response = client.post(
         url,
@@ -124,7 +124,7 @@ def test_attendance_cannot_be_recorded_before_the_day_of_the_visit(
     client.force_login(physio)
     local = timezone.localtime(later)
     response = client.post(
-        reverse("therapists:visit-edit", args=[participant.pk, visit.pk]),
+        reverse("physio:visit-edit", args=[participant.pk, visit.pk]),
         {"day": local.date().isoformat(), "at": "10:00", "attended": "yes"},
     )
     assert response.status_code == 200 and response.context["form"].errors["attended"]
@@ -139,7 +139,7 @@ def test_a_visit_can_be_moved(client: Any, participant: User, physio: User) -> N
     client.force_login(physio)
     new_day = timezone.localdate() + timedelta(days=9)
     client.post(
-        reverse("therapists:visit-edit", args=[participant.pk, visit.pk]),
+        reverse("physio:visit-edit", args=[participant.pk, visit.pk]),
         {"day": new_day.isoformat(), "at": "08:15", "attended": ""},
     )
     visit.refresh_from_db()
@@ -167,7 +167,7 @@ def test_the_participant_sees_their_visits_without_the_notes(
     past.update(by=physio, at=past.scheduled_at, attended=True, notes="Private note")
     _book(participant, physio, timezone.now() + timedelta(days=7))
     client.force_login(participant)
-    html = client.get(reverse("therapists:my-activity")).content.decode()
+    html = client.get(reverse("physio:my-activity")).content.decode()
     assert "Attended" in html and "Booked" in html and "2 of 3" in html
     assert "Private note" not in html
     home = client.get(reverse("home")).content.decode()
@@ -217,7 +217,7 @@ def test_the_list_shows_each_participant_with_the_next_visit_first(
     attended = _book(participant, physio, timezone.now() - timedelta(days=6))
     attended.update(by=physio, at=attended.scheduled_at, attended=True, notes="")
     client.force_login(physio)
-    response = client.get(reverse("therapists:physio-caseload"))
+    response = client.get(reverse("physio:physio-caseload"))
     rows = list(response.context["page"].object_list)
     assert [row.pk for row in rows] == [other_participant.pk, participant.pk]
     assert rows[0].next_visit_at == soon.scheduled_at
@@ -228,9 +228,9 @@ def test_the_list_shows_each_participant_with_the_next_visit_first(
 
 def test_the_list_can_be_searched(client: Any, participant: User, physio: User) -> None:
     client.force_login(physio)
-    response = client.get(reverse("therapists:physio-caseload"), {"q": participant.study_id})
+    response = client.get(reverse("physio:physio-caseload"), {"q": participant.study_id})
     assert [row.pk for row in response.context["page"].object_list] == [participant.pk]
-    response = client.get(reverse("therapists:physio-caseload"), {"q": "nobody-like-this"})
+    response = client.get(reverse("physio:physio-caseload"), {"q": "nobody-like-this"})
     assert list(response.context["page"].object_list) == []
 
 
@@ -240,7 +240,7 @@ def test_the_list_costs_the_same_for_a_small_and_a_large_caseload(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    url = reverse("therapists:physio-caseload")
+    url = reverse("physio:physio-caseload")
 
     def count() -> tuple[int, int]:
         client.get(url)
@@ -321,7 +321,7 @@ def test_a_visit_tomorrow_is_reminded_once(participant: User, physio: User) -> N
     assert reminder.recipient == participant
     assert reminder.context == {
         "visit": visit.pk,
-        "path": reverse("therapists:my-activity") + "#visits",
+        "path": reverse("physio:my-activity") + "#visits",
     }
 
 

@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.models import User
-from therapists.activity import local_today
-from therapists.models import (
+from physio.activity import local_today
+from physio.models import (
     ActivityEntry,
     ActivityPlan,
     Goal,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from assessments.instruments import get_instrument
 from assessments.instruments.gas import FULLY_ATTAINED, NOT_ATTAINED, PARTLY_ATTAINED
-from therapists.models import (
+from physio.models import (
     GOAL_LEVELS,
     MAX_GOALS,
     Goal,

@@ -18,9 +18,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 
 from accounts.models import User, UserQuerySet
-from therapists.adherence import with_visits_attended
-from therapists.goals import goals_of
-from therapists.models import (
+from physio.goals import goals_of
+from physio.models import (
     PLANNED_VISITS,
     ActivityEntry,
     ActivityPlan,
@@ -280,6 +279,16 @@ def activity_panel(participant: User) -> ActivityPanel | None:
     week = week_of(participant, plan)
     today = sum(entry.minutes for entry in week.entries if entry.performed_on == week.today)
     return ActivityPanel(week=week, today_minutes=today, next_visit=upcoming)
+
+
+def with_visits_attended(participants: UserQuerySet) -> UserQuerySet:
+    """Annotate `visits_attended`: physiotherapy visits recorded as attended (the same count
+    as the adherence measure of the same name in therapists.adherence)."""
+    attended = PhysioVisit.objects.filter(participant=OuterRef("pk")).attended()
+    counted = attended.order_by().values("participant").annotate(n=Count("pk")).values("n")
+    return participants.annotate(
+        visits_attended=Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+    )
 
 
 def with_visit_summary(participants: UserQuerySet, *, now: datetime) -> UserQuerySet:

@@ -1,5 +1,5 @@
 """The reminder "you have a visit tomorrow": a sweep that beat runs with the other reminder
-sweeps (accounts.tasks.run_reminder_sweeps), registered in TherapistsConfig.ready().
+sweeps (accounts.tasks.run_reminder_sweeps), registered in PhysioConfig.ready().
 
 "Tomorrow" is the participant's tomorrow, in their own time zone. One reminder per visit and
 booked day: running the sweep again writes nothing twice (the outbox's key), and a visit moved
@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from accounts.models import NotificationKind
 from accounts.notifications import Due, enqueue_many, register_sweep
-from therapists.models import PhysioVisit
+from physio.models import PhysioVisit
 
 # Tomorrow ends at most 48 hours from now in any time zone; an hour more covers a change to
 # or from summer time.
@@ -38,7 +38,7 @@ def visits_tomorrow(now: datetime) -> list[Due]:
         scheduled_at__lt=now + LOOK_AHEAD,
         participant__is_active=True,
     ).values_list("pk", "participant_id", "scheduled_at", "participant__timezone")
-    path = reverse("therapists:my-activity") + "#visits"
+    path = reverse("physio:my-activity") + "#visits"
     dues = []
     for visit_id, participant_id, scheduled_at, zone_name in rows:
         zone = _zone(zone_name)

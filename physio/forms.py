@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from therapists.goals import LEVEL_LABELS, GoalRow, level_sign
-from therapists.models import (
+from physio.goals import LEVEL_LABELS, GoalRow, level_sign
+from physio.models import (
     GOAL_LEVEL_MAX_LENGTH,
     GOAL_LEVELS,
     GOAL_MAX_LENGTH,

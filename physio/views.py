@@ -1,7 +1,7 @@
 """The physiotherapist's pages (their participants, and per participant: visits, goals and
 their rating, the activity plan) and the participant's own Activity and Goals pages.
 
-Physiotherapists reach participants only through `therapists.access.get_physio_participant`
+Physiotherapists reach participants only through `physio.access.get_physio_participant`
 (their current physiotherapy caseload), so anyone else's participant is a 404 on every page and
 endpoint; every page about one participant writes an access-log row and, for full page loads,
 a page view (staff time)."""
@@ -25,8 +25,8 @@ from django_htmx.middleware import HtmxDetails
 from accounts.decorators import participant_required, role_required
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessLog, Role, User
-from therapists.access import get_physio_participant, physio_caseload_of
-from therapists.activity import (
+from physio.access import get_physio_participant, physio_caseload_of
+from physio.activity import (
     local_today,
     monday_of,
     next_visit,
@@ -35,19 +35,7 @@ from therapists.activity import (
     week_of,
     with_visit_summary,
 )
-from therapists.goals import goals_of
-from therapists.models import (
-    MAX_VISITS,
-    PLANNED_VISITS,
-    ActivityEntry,
-    ActivityPlan,
-    Goal,
-    PageView,
-    PhysioVisit,
-    PlannedActivity,
-    TargetUnit,
-)
-from therapists.physio_forms import (
+from physio.forms import (
     ActivityEntryForm,
     ActivityPlanForm,
     GoalForm,
@@ -58,6 +46,18 @@ from therapists.physio_forms import (
     VisitScheduleForm,
     WeekForm,
 )
+from physio.goals import goals_of
+from physio.models import (
+    MAX_VISITS,
+    PLANNED_VISITS,
+    ActivityEntry,
+    ActivityPlan,
+    Goal,
+    PhysioVisit,
+    PlannedActivity,
+    TargetUnit,
+)
+from physio.signals import staff_page_viewed
 
 PHYSIO_CASELOAD_PAGE_SIZE = 25
 # A first plan starts from the public-health advice of 150 minutes of activity a week; the
@@ -79,7 +79,9 @@ def _open(request: Request, participant_id: int, *, action: str, page: str) -> U
         actor=request.user, role=Role.PHYSIOTHERAPIST, subject=participant, action=action
     )
     if request.method == "GET" and not request.htmx:
-        PageView.record(staff=request.user, participant=participant, page=page)
+        staff_page_viewed.send(
+            sender="physio", staff=request.user, participant=participant, page=page
+        )
     return participant
 
 
@@ -90,7 +92,7 @@ def _posted(request: Request) -> Any:
 
 
 def _participant_url(participant: User, section: str = "") -> str:
-    url = reverse("therapists:physio-participant", args=[participant.pk])
+    url = reverse("physio:physio-participant", args=[participant.pk])
     return f"{url}#{section}" if section else url
 
 
@@ -121,12 +123,14 @@ def physio_caseload(request: Request) -> HttpResponse:
     AccessLog.record(
         actor=request.user, role=Role.PHYSIOTHERAPIST, action="physiotherapy caseload list"
     )
-    PageView.record(staff=request.user, participant=None, page="physio caseload")
+    staff_page_viewed.send(
+        sender="physio", staff=request.user, participant=None, page="physio caseload"
+    )
     query_string = request.GET.copy()
     query_string.pop("page", None)
     return render(
         request,
-        "therapists/physio_caseload.html",
+        "physio/physio_caseload.html",
         {
             "form": form,
             "page": page,
@@ -153,7 +157,7 @@ def _participant_page(
         schedule_form = VisitScheduleForm(initial={"day": timezone.localdate()})
     return render(
         request,
-        "therapists/physio_participant.html",
+        "physio/physio_participant.html",
         {
             "participant": participant,
             "visits": visits,
@@ -165,7 +169,7 @@ def _participant_page(
             "goals": goals_of(participant),
             "plan": plan,
             "week": week,
-            "week_url": reverse("therapists:physio-participant", args=[participant.pk]),
+            "week_url": reverse("physio:physio-participant", args=[participant.pk]),
         },
     )
 
@@ -239,7 +243,7 @@ def visit_edit(request: Request, pk: int, visit_pk: int) -> HttpResponse:
     )
     return render(
         request,
-        "therapists/visit_form.html",
+        "physio/visit_form.html",
         {"participant": participant, "visit": visit, "form": form, "number": number},
     )
 
@@ -268,7 +272,7 @@ def goal_add(request: Request, pk: int) -> HttpResponse:
             return redirect(_participant_url(participant, "goals"))
     return render(
         request,
-        "therapists/goal_form.html",
+        "physio/goal_form.html",
         {"participant": participant, "form": form, "goal": None},
     )
 
@@ -297,7 +301,7 @@ def goal_edit(request: Request, pk: int, goal_pk: int) -> HttpResponse:
         return redirect(_participant_url(participant, "goals"))
     return render(
         request,
-        "therapists/goal_form.html",
+        "physio/goal_form.html",
         {"participant": participant, "form": form, "goal": goal},
     )
 
@@ -336,7 +340,7 @@ def goals_rate(request: Request, pk: int) -> HttpResponse:
         return redirect(_participant_url(participant, "goals"))
     return render(
         request,
-        "therapists/goals_rate.html",
+        "physio/goals_rate.html",
         {"participant": participant, "form": form, "goals": summary},
     )
 
@@ -379,7 +383,7 @@ def plan_edit(request: Request, pk: int) -> HttpResponse:
         return redirect(_participant_url(participant, "activity-plan"))
     return render(
         request,
-        "therapists/plan_form.html",
+        "physio/plan_form.html",
         {"participant": participant, "form": form, "formset": formset, "plan": plan},
     )
 
@@ -404,7 +408,7 @@ def my_activity(request: Request) -> HttpResponse:
         entry = form.entry(participant)
         entry.save()
         week = monday_of(entry.performed_on)
-        week_url = f"{reverse('therapists:my-activity')}?week={week:%Y-%m-%d}"
+        week_url = f"{reverse('physio:my-activity')}?week={week:%Y-%m-%d}"
         saved = _("Saved: %(minutes)s minutes of %(what)s on %(day)s.") % {
             "minutes": entry.minutes,
             "what": entry.name,
@@ -420,11 +424,11 @@ def my_activity(request: Request) -> HttpResponse:
         "form": form,
         "status": status,
         "week": week_of(participant, plan, start),
-        "week_url": reverse("therapists:my-activity"),
+        "week_url": reverse("physio:my-activity"),
         "visits": visits_of(participant),
         "planned_visits": PLANNED_VISITS,
     }
-    template = "therapists/my_activity.html"
+    template = "physio/my_activity.html"
     return render(request, template + "#activity-log" if request.htmx else template, context)
 
 
@@ -435,10 +439,10 @@ def my_activity_delete(request: Request, pk: int) -> HttpResponse:
     week = monday_of(entry.performed_on)
     entry.delete()
     messages.success(request, _("The activity was removed."))
-    return redirect(f"{reverse('therapists:my-activity')}?week={week:%Y-%m-%d}#week")
+    return redirect(f"{reverse('physio:my-activity')}?week={week:%Y-%m-%d}#week")
 
 
 @participant_required
 @require_GET
 def my_goals(request: Request) -> HttpResponse:
-    return render(request, "therapists/my_goals.html", {"goals": goals_of(request.user)})
+    return render(request, "physio/my_goals.html", {"goals": goals_of(request.user)})
