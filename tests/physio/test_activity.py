@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import AccessLog, User
 from physio.activity import activity_panel, local_today, monday_of, plan_of, week_of
-from therapists.models import ActivityEntry, ActivityPlan, PlannedActivity
+from physio.models import ActivityEntry, ActivityPlan, PlannedActivity
 
 pytestmark = pytest.mark.django_db
 
@@ -114,9 +114,7 @@ def test_the_physiotherapist_writes_a_plan_with_activities_and_a_weekly_target(
         ("Swimming", 1, 45, "vigorous", 1),
     ]
     assert AccessLog.objects.filter(subject=participant, action="activity plan changed").exists()
-    html = client.get(
-        reverse("physio:physio-participant", args=[participant.pk])
-    ).content.decode()
+    html = client.get(reverse("physio:physio-participant", args=[participant.pk])).content.decode()
     assert "Weekly target: 150 minutes" in html and "Swimming" in html
 
 
@@ -405,7 +403,7 @@ def test_the_week_follows_the_participants_time_zone(participant: User) -> None:
 def test_the_therapists_overview_shows_the_plan_the_week_and_the_visits(
     client: Any, participant: User, therapist: User, physio: User
 ) -> None:
-    from therapists.models import PhysioVisit
+    from physio.models import PhysioVisit
 
     _plan(participant, physio)
     _log(participant, WEDNESDAY, 45)
@@ -433,7 +431,7 @@ def _count(client: Any, url: str) -> int:
 def test_the_activity_pages_cost_the_same_with_a_small_and_a_large_history(
     client: Any, participant: User, therapist: User, physio: User
 ) -> None:
-    from therapists.models import PhysioVisit
+    from physio.models import PhysioVisit
 
     plan = _plan(participant, physio)
     _log(participant, WEDNESDAY, 30)

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import User
-from therapists.models import ActivityEntry, ActivityPlan, Goal, GoalRating, PhysioVisit
+from physio.models import ActivityEntry, ActivityPlan, Goal, GoalRating, PhysioVisit
 
 pytestmark = pytest.mark.django_db
 

@@ -22,9 +22,10 @@ from accounts.models import (
     User,
 )
 from accounts.notifications.registry import registered_sweeps
-from therapists.adherence import export_measures, with_visits_attended
-from therapists.models import MAX_VISITS, PageView, PhysioVisit
+from physio.models import MAX_VISITS, PhysioVisit
 from physio.reminders import remind_visits_tomorrow
+from therapists.adherence import export_measures, with_visits_attended
+from therapists.models import PageView
 
 pytestmark = pytest.mark.django_db
 

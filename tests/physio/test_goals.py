@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import AccessLog, User
 from assessments.instruments import get_instrument
 from physio.goals import attainment_for, goals_of
-from therapists.models import MAX_GOALS, Goal, GoalKind, GoalRating
+from physio.models import MAX_GOALS, Goal, GoalKind, GoalRating
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AccessLog, User
-from tests.factories import make_physio
-from therapists.models import (
+from physio.models import (
     ActivityEntry,
     ActivityPlan,
     Goal,
@@ -24,6 +23,7 @@ from therapists.models import (
     PhysioVisit,
     PlannedActivity,
 )
+from tests.factories import make_physio
 
 pytestmark = pytest.mark.django_db
 
@@ -125,7 +125,7 @@ def _url(name: str, participant: User, world: dict[str, Any]) -> str:
         return reverse(name, args=[participant.pk, world["visit"].pk])
     if name in ("physio:goal-edit", "physio:goal-delete"):
         return reverse(name, args=[participant.pk, world["goal"].pk])
-    if name.startswith("therapists:my-") or name == "physio:physio-caseload":
+    if name.startswith("physio:my-") or name == "physio:physio-caseload":
         return reverse(name)
     return reverse(name, args=[participant.pk])
 
