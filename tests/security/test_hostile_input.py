@@ -25,23 +25,25 @@ from modules.models import (
     Step,
     StepKind,
 )
-from research.models import Study, StudyParticipant
-from tests.research.builders import make_study, ready_member
-from tests.therapists.conftest import make_programme
-from therapists.models import (
+from physio.models import (
     GOAL_MAX_LENGTH,
-    MESSAGE_MAX_LENGTH,
-    NOTE_MAX_LENGTH,
     PLAN_NOTE_MAX_LENGTH,
     VISIT_NOTE_MAX_LENGTH,
     ActivityEntry,
     ActivityPlan,
-    ClinicalNote,
-    FeedbackTemplate,
     Goal,
-    Message,
     PhysioVisit,
     PlannedActivity,
+)
+from research.models import Study, StudyParticipant
+from tests.research.builders import make_study, ready_member
+from tests.therapists.conftest import make_programme
+from therapists.models import (
+    MESSAGE_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    ClinicalNote,
+    FeedbackTemplate,
+    Message,
 )
 
 pytestmark = pytest.mark.django_db
@@ -309,9 +311,7 @@ def test_activity_plan_log_and_visits(
     assert ActivityEntry.objects.get().name == other
     html = as_text(participant_client.get(reverse("physio:my-activity")))
     assert "&lt;b&gt;x&lt;/b&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    html = as_text(
-        physio_client.get(reverse("physio:physio-participant", args=[participant.pk]))
-    )
+    html = as_text(physio_client.get(reverse("physio:physio-participant", args=[participant.pk])))
     assert "<b>x</b>" not in html
 
     day = (timezone.localdate() + timezone.timedelta(days=3)).isoformat()

@@ -26,6 +26,7 @@ from modules.models import (
     StepProgress,
     StepVisit,
 )
+from physio.models import ActivityEntry, Intensity, PhysioVisit
 from tests.factories import make_participant
 from therapists.adherence import (
     active_days,
@@ -37,16 +38,7 @@ from therapists.adherence import (
     participants_at_risk,
     review_delays,
 )
-from therapists.models import (
-    ActivityEntry,
-    Intensity,
-    Message,
-    PageView,
-    PhysioVisit,
-    Thread,
-    TimeActivity,
-    TimeEntry,
-)
+from therapists.models import Message, PageView, Thread, TimeActivity, TimeEntry
 
 pytestmark = pytest.mark.django_db
 
