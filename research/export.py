@@ -200,7 +200,7 @@ class QuestionnaireColumns:
 
 
 class GoalColumns:
-    """Goal attainment, when the therapists app records goals (see adapters.goal_attainment)."""
+    """Goal attainment, when the physio app records goals (see adapters.goal_attainment)."""
 
     def variables(self, context: ExportContext) -> list[Variable]:
         if not adapters.goals_available():
