@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "accounts",
     "modules",
     "assessments",
+    "physio",
     "therapists",
     "research",
     "icbt",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("programme/", include("modules.urls")),
     path("", include("assessments.urls")),
+    path("", include("physio.urls")),
     path("", include("therapists.urls")),
     path("", include("research.urls")),
     path("django-admin/", admin.site.urls),

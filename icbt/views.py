@@ -11,7 +11,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Heartbeat
 from assessments.schedules import questionnaires_due
 from modules.progress import participant_summary
-from therapists.activity import activity_panel
+from physio.activity import activity_panel
 
 
 @require_GET

@@ -13,6 +13,7 @@ from assessments.instruments import UnknownInstrument, get_instrument
 from assessments.labels import SCALE_LABELS
 from assessments.models import InstrumentResponse
 from assessments.schedules import iter_instruments
+from physio.goals import attainment_for
 from research.export import (
     YES_NO,
     Columns,
@@ -27,7 +28,6 @@ from research.export import (
 )
 from research.exports_adherence import AdherenceColumns
 from research.models import Study
-from therapists.goals import attainment_for
 
 if TYPE_CHECKING:
     from assessments.models import TimePoint

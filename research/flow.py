@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Questionnaire
 from modules.models import ModuleProgress
+from physio.models import PhysioVisit
 from research.models import Arm, Study, StudyParticipant, WithdrawalReason, baseline_time_point
-from therapists.models import PhysioVisit
 
 BEFORE = "before allocation"
 

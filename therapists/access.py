@@ -43,17 +43,3 @@ def get_homework_for_therapist(
     if submission is None:
         raise Http404
     return submission
-
-
-def physio_caseload_of(physiotherapist: User) -> ParticipantQuerySet:
-    """The participants a physiotherapist currently holds the visits, activity plan and goals
-    of. The physiotherapy pages look participants up only here, so another physiotherapist's
-    participant, or a therapist's, is a 404 there."""
-    return Participant.objects.in_care_of(physiotherapist, CareRole.PHYSIOTHERAPIST)
-
-
-def get_physio_participant(physiotherapist: User, participant_id: int) -> User:
-    try:
-        return physio_caseload_of(physiotherapist).get(pk=participant_id)
-    except User.DoesNotExist:
-        raise Http404 from None

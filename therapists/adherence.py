@@ -34,7 +34,8 @@ from modules.models import (
     StepProgress,
     StepVisit,
 )
-from therapists.models import ActivityEntry, Message
+from physio.models import ActivityEntry
+from therapists.models import Message
 from therapists.participants import Participant, ParticipantQuerySet, visit_seconds
 
 # The programme's size, the denominator of "modules done of 14".

@@ -1,6 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
+
+
+def record_page_view(sender: object, **kwargs: Any) -> None:
+    """A physiotherapy page was opened: count it towards staff time like the workspace's own."""
+    from therapists.models import PageView
+
+    PageView.record(staff=kwargs["staff"], participant=kwargs["participant"], page=kwargs["page"])
 
 
 class TherapistsConfig(AppConfig):
@@ -8,13 +17,12 @@ class TherapistsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.activity import register_activity
+        from physio.signals import staff_page_viewed
         from therapists.models import Message
         from therapists.notify import register_digest_counts
 
         register_digest_counts()
-        # Registers the "a visit tomorrow" reminder sweep.
-        from therapists import reminders  # noqa: F401
-
+        staff_page_viewed.connect(record_page_view, dispatch_uid="therapists.record_page_view")
         # Writing to their therapist is activity (accounts/activity.py).
         register_activity(
             "therapists.message",

@@ -16,7 +16,6 @@ from django.db.models import (
     BooleanField,
     CharField,
     Count,
-    DateTimeField,
     DurationField,
     ExpressionWrapper,
     F,
@@ -42,7 +41,8 @@ from modules.models import (
 )
 
 # Physiotherapy visits are read here and nowhere else in the adherence code.
-from therapists.models import Message, PageView, PhysioVisit, TimeEntry
+from physio.activity import with_visits_attended
+from therapists.models import Message, PageView, TimeEntry
 
 
 def count_of(rows: QuerySet[Any], *, per: str = "participant", distinct: str = "") -> Coalesce:
@@ -153,21 +153,9 @@ class ParticipantQuerySet(UserQuerySet):
         )
 
     def with_visits_attended(self) -> Self:
-        """Annotate `visits_attended`: physiotherapy visits recorded as attended."""
-        attended = PhysioVisit.objects.filter(participant=OuterRef("pk")).attended()
-        return self.annotate(visits_attended=count_of(attended))
-
-    def with_visit_summary(self, *, now: datetime) -> Self:
-        """Annotate `visits_attended`, `visits_booked` and `next_visit_at` (the next booked
-        visit not yet recorded), for the physiotherapist's list."""
-        visits = PhysioVisit.objects.filter(participant=OuterRef("pk"))
-        return self.with_visits_attended().annotate(
-            visits_booked=count_of(visits),
-            next_visit_at=Subquery(
-                visits.upcoming(now).order_by("scheduled_at").values("scheduled_at")[:1],
-                output_field=DateTimeField(),
-            ),
-        )
+        """Annotate `visits_attended`: physiotherapy visits recorded as attended (physio
+        defines the count; the physiotherapist's list uses the same one)."""
+        return with_visits_attended(self)  # type: ignore[return-value]
 
     def with_unread_by(self, staff: User) -> Self:
         """Annotate `unread`: messages from the participant that `staff` has not read."""

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from therapists import physio_views, views
+from therapists import views
 
 app_name = "therapists"
 
@@ -29,42 +29,6 @@ urlpatterns = [
     path("care/templates/<int:pk>/delete/", views.template_delete, name="template-delete"),
     path("care/assignments/", views.assignments, name="assignments"),
     path("care/assignments/<int:pk>/", views.assignment_edit, name="assignment-edit"),
-    path("care/physio/", physio_views.physio_caseload, name="physio-caseload"),
-    path(
-        "care/physio/participants/<int:pk>/",
-        physio_views.physio_participant,
-        name="physio-participant",
-    ),
-    path(
-        "care/physio/participants/<int:pk>/visits/",
-        physio_views.visit_add,
-        name="visit-add",
-    ),
-    path(
-        "care/physio/participants/<int:pk>/visits/<int:visit_pk>/",
-        physio_views.visit_edit,
-        name="visit-edit",
-    ),
-    path("care/physio/participants/<int:pk>/goals/new/", physio_views.goal_add, name="goal-add"),
-    path(
-        "care/physio/participants/<int:pk>/goals/rate/",
-        physio_views.goals_rate,
-        name="goals-rate",
-    ),
-    path(
-        "care/physio/participants/<int:pk>/goals/<int:goal_pk>/",
-        physio_views.goal_edit,
-        name="goal-edit",
-    ),
-    path(
-        "care/physio/participants/<int:pk>/goals/<int:goal_pk>/delete/",
-        physio_views.goal_delete,
-        name="goal-delete",
-    ),
-    path("care/physio/participants/<int:pk>/plan/", physio_views.plan_edit, name="plan-edit"),
-    path("activity/", physio_views.my_activity, name="my-activity"),
-    path("activity/<int:pk>/delete/", physio_views.my_activity_delete, name="my-activity-delete"),
-    path("goals/", physio_views.my_goals, name="my-goals"),
     path("messages/", views.my_messages, name="my-messages"),
     path("messages/earlier/<int:pk>/", views.my_earlier_thread, name="my-earlier-thread"),
 ]

@@ -28,6 +28,8 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessLog, CareAssignment, CareRole, Role, User
 from modules.access import programme_enabled_for
 from modules.models import Enrolment, HomeworkStatus, HomeworkSubmission, Module
+from physio.activity import physio_sections
+from physio.forms import WeekForm
 from therapists import caseload as caseload_queries
 from therapists import notify, triage
 from therapists.access import (
@@ -36,7 +38,6 @@ from therapists.access import (
     get_caseload_participant,
     get_homework_for_therapist,
 )
-from therapists.activity import physio_sections
 from therapists.adherence import PROGRAMME_MODULES
 from therapists.feedback import (
     AlreadyReviewed,
@@ -60,7 +61,6 @@ from therapists.forms import (
 )
 from therapists.models import ClinicalNote, FeedbackTemplate, Message, PageView, Thread, TimeEntry
 from therapists.participants import Participant
-from therapists.physio_forms import WeekForm
 
 QUEUE_PAGE_SIZE = 25
 CASELOAD_PAGE_SIZE = 25

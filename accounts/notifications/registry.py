@@ -2,9 +2,9 @@
 therapist's daily summary shows.
 
 `accounts` imports no other app. An app that knows when one of its reminders is due (modules:
-a module opened; therapists: feedback waiting, a visit tomorrow; assessments: a questionnaire due)
-registers a sweep here from its `AppConfig.ready()`, and the sweep writes to the outbox with
-`accounts.notifications.enqueue_many` or one of the `notify_*` helpers."""
+a module opened; therapists: feedback waiting; physio: a visit tomorrow; assessments: a
+questionnaire due) registers a sweep here from its `AppConfig.ready()`, and the sweep writes to
+the outbox with `accounts.notifications.enqueue_many` or one of the `notify_*` helpers."""
 
 from __future__ import annotations
 

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments.instruments import get_instrument
+from physio.models import ActivityEntry, ActivityPlan, Goal, PhysioVisit
 from tests.e2e.conftest import assert_accessible, screenshot
 from tests.factories import PASSWORD, current_totp_code
-from therapists.models import ActivityEntry, ActivityPlan, Goal, PhysioVisit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from modules.models import Module, ModuleProgress
+from physio.models import PhysioVisit
 from research.flow import diagram, study_flow
 from research.models import StudyParticipant, WithdrawalReason
 from tests.factories import make_participant
@@ -19,7 +20,6 @@ from tests.research.builders import (
     new_ready_member,
     submit_time_point,
 )
-from therapists.models import PhysioVisit
 
 pytestmark = pytest.mark.django_db
 

@@ -25,23 +25,25 @@ from modules.models import (
     Step,
     StepKind,
 )
-from research.models import Study, StudyParticipant
-from tests.research.builders import make_study, ready_member
-from tests.therapists.conftest import make_programme
-from therapists.models import (
+from physio.models import (
     GOAL_MAX_LENGTH,
-    MESSAGE_MAX_LENGTH,
-    NOTE_MAX_LENGTH,
     PLAN_NOTE_MAX_LENGTH,
     VISIT_NOTE_MAX_LENGTH,
     ActivityEntry,
     ActivityPlan,
-    ClinicalNote,
-    FeedbackTemplate,
     Goal,
-    Message,
     PhysioVisit,
     PlannedActivity,
+)
+from research.models import Study, StudyParticipant
+from tests.research.builders import make_study, ready_member
+from tests.therapists.conftest import make_programme
+from therapists.models import (
+    MESSAGE_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    ClinicalNote,
+    FeedbackTemplate,
+    Message,
 )
 
 pytestmark = pytest.mark.django_db
@@ -251,14 +253,14 @@ def test_goals(participant: User, participant_client: Client, physio_client: Cli
         for name in ("level_minus_2", "level_minus_1", "level_0", "level_plus_1", "level_plus_2")
     }
     response = physio_client.post(
-        reverse("therapists:goal-add", args=[participant.pk]),
+        reverse("physio:goal-add", args=[participant.pk]),
         {"kind": "main", "title": HOSTILE, **levels},
     )
     assert response.status_code == 302
     assert Goal.objects.get().title == HOSTILE
-    as_text(physio_client.get(reverse("therapists:physio-participant", args=[participant.pk])))
-    as_text(physio_client.get(reverse("therapists:goals-rate", args=[participant.pk])))
-    as_text(participant_client.get(reverse("therapists:my-goals")))
+    as_text(physio_client.get(reverse("physio:physio-participant", args=[participant.pk])))
+    as_text(physio_client.get(reverse("physio:goals-rate", args=[participant.pk])))
+    as_text(participant_client.get(reverse("physio:my-goals")))
 
 
 def plan_post(notes: str, name: str) -> dict[str, str]:
@@ -285,18 +287,18 @@ def test_activity_plan_log_and_visits(
     participant: User, participant_client: Client, physio_client: Client
 ) -> None:
     response = physio_client.post(
-        reverse("therapists:plan-edit", args=[participant.pk]), plan_post(HOSTILE, HOSTILE)
+        reverse("physio:plan-edit", args=[participant.pk]), plan_post(HOSTILE, HOSTILE)
     )
     assert response.status_code == 302
     assert ActivityPlan.objects.get().notes == HOSTILE
-    as_text(participant_client.get(reverse("therapists:my-activity")))
+    as_text(participant_client.get(reverse("physio:my-activity")))
     as_text(participant_client.get(reverse("home")), shown=False)
-    as_text(physio_client.get(reverse("therapists:physio-participant", args=[participant.pk])))
-    as_text(physio_client.get(reverse("therapists:plan-edit", args=[participant.pk])))
+    as_text(physio_client.get(reverse("physio:physio-participant", args=[participant.pk])))
+    as_text(physio_client.get(reverse("physio:plan-edit", args=[participant.pk])))
 
     other = "<b>x</b><script>alert(1)</script>"
     response = participant_client.post(
-        reverse("therapists:my-activity"),
+        reverse("physio:my-activity"),
         {
             "activity": "other",
             "other": other,
@@ -307,26 +309,24 @@ def test_activity_plan_log_and_visits(
     )
     assert response.status_code == 302
     assert ActivityEntry.objects.get().name == other
-    html = as_text(participant_client.get(reverse("therapists:my-activity")))
+    html = as_text(participant_client.get(reverse("physio:my-activity")))
     assert "&lt;b&gt;x&lt;/b&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    html = as_text(
-        physio_client.get(reverse("therapists:physio-participant", args=[participant.pk]))
-    )
+    html = as_text(physio_client.get(reverse("physio:physio-participant", args=[participant.pk])))
     assert "<b>x</b>" not in html
 
     day = (timezone.localdate() + timezone.timedelta(days=3)).isoformat()
     physio_client.post(
-        reverse("therapists:visit-add", args=[participant.pk]), {"day": day, "at": "10:00"}
+        reverse("physio:visit-add", args=[participant.pk]), {"day": day, "at": "10:00"}
     )
     visit = PhysioVisit.objects.get()
-    edit = reverse("therapists:visit-edit", args=[participant.pk, visit.pk])
+    edit = reverse("physio:visit-edit", args=[participant.pk, visit.pk])
     response = physio_client.post(
         edit, {"day": day, "at": "10:00", "attended": "", "notes": HOSTILE}
     )
     assert response.status_code == 302
     visit.refresh_from_db()
     assert visit.notes == HOSTILE
-    as_text(physio_client.get(reverse("therapists:physio-participant", args=[participant.pk])))
+    as_text(physio_client.get(reverse("physio:physio-participant", args=[participant.pk])))
     as_text(physio_client.get(edit))
 
 
@@ -380,7 +380,7 @@ def test_search_terms_are_shown_back_as_text(
 ) -> None:
     for client, url in (
         (therapist_client, reverse("therapists:caseload")),
-        (physio_client, reverse("therapists:physio-caseload")),
+        (physio_client, reverse("physio:physio-caseload")),
     ):
         html = as_text(client.get(url, {"q": HOSTILE[:80]}), shown=False)
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -595,7 +595,7 @@ def test_text_longer_than_its_field_is_refused_with_the_limit_named(
         ),
         (
             physio_client,
-            reverse("therapists:goal-add", args=[participant.pk]),
+            reverse("physio:goal-add", args=[participant.pk]),
             {
                 "kind": "main",
                 "title": "x" * (GOAL_MAX_LENGTH + 1),
@@ -609,7 +609,7 @@ def test_text_longer_than_its_field_is_refused_with_the_limit_named(
         ),
         (
             physio_client,
-            reverse("therapists:plan-edit", args=[participant.pk]),
+            reverse("physio:plan-edit", args=[participant.pk]),
             plan_post("x" * (PLAN_NOTE_MAX_LENGTH + 1), "Walking"),
             f"at most {PLAN_NOTE_MAX_LENGTH} characters",
         ),
@@ -617,13 +617,13 @@ def test_text_longer_than_its_field_is_refused_with_the_limit_named(
             # A valid plan note, but the second activity's name is too long: the plan and the
             # first activity must not be stored either.
             physio_client,
-            reverse("therapists:plan-edit", args=[participant.pk]),
+            reverse("physio:plan-edit", args=[participant.pk]),
             {**plan_post("Fine", "Walking"), "activities-1-name": "y" * 81},
             "at most 80 characters",
         ),
         (
             participant_client,
-            reverse("therapists:my-activity"),
+            reverse("physio:my-activity"),
             {
                 "activity": "other",
                 "other": "x" * 81,
@@ -668,11 +668,11 @@ def test_visit_notes_and_invitations_too_long(
 ) -> None:
     day = (timezone.localdate() + timezone.timedelta(days=3)).isoformat()
     physio_client.post(
-        reverse("therapists:visit-add", args=[participant.pk]), {"day": day, "at": "10:00"}
+        reverse("physio:visit-add", args=[participant.pk]), {"day": day, "at": "10:00"}
     )
     visit = PhysioVisit.objects.get()
     response = physio_client.post(
-        reverse("therapists:visit-edit", args=[participant.pk, visit.pk]),
+        reverse("physio:visit-edit", args=[participant.pk, visit.pk]),
         {"day": day, "at": "11:00", "attended": "", "notes": "x" * (VISIT_NOTE_MAX_LENGTH + 1)},
     )
     assert response.status_code == 200
@@ -745,7 +745,7 @@ def test_a_plan_interrupted_half_way_is_not_stored(
     monkeypatch.setattr(PlannedActivity.objects, "bulk_update", fail)
     with pytest.raises(Interrupted):
         physio_client.post(
-            reverse("therapists:plan-edit", args=[participant.pk]), plan_post("Fine", "Walking")
+            reverse("physio:plan-edit", args=[participant.pk]), plan_post("Fine", "Walking")
         )
     assert not ActivityPlan.objects.exists() and not PlannedActivity.objects.exists()
 

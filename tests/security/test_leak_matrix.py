@@ -44,23 +44,13 @@ from accounts.models import Invitation, Notification, NotificationPreference, Ro
 from assessments.models import Questionnaire, RiskFlag, RiskLevel
 from modules.loader import ParsedModule, apply_programme
 from modules.models import Answer, DiaryEntry, Enrolment, HomeworkSubmission, Module, Step
+from physio.models import ActivityEntry, ActivityPlan, Goal, GoalKind, PhysioVisit, PlannedActivity
 from research.models import DataExport, Report, ReportKind, Study
 from tests.factories import make_admin, make_participant, make_physio, make_therapist
 from tests.research.builders import make_study, ready_member, submit_time_point
 from tests.urlwalk import Route, Slot, routes, urls_for
 from therapists.feedback import send_feedback
-from therapists.models import (
-    ActivityEntry,
-    ActivityPlan,
-    ClinicalNote,
-    FeedbackTemplate,
-    Goal,
-    GoalKind,
-    PhysioVisit,
-    PlannedActivity,
-    Thread,
-    TimeEntry,
-)
+from therapists.models import ClinicalNote, FeedbackTemplate, Thread, TimeEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -119,12 +109,12 @@ OWNERS: dict[str, tuple[tuple[str, str], ...]] = {
     "therapists.TimeEntry": PARTICIPANT,
     "therapists.PageView": PARTICIPANT,
     "therapists.FeedbackTemplate": (("site", "site"),),
-    "therapists.PhysioVisit": PARTICIPANT,
-    "therapists.ActivityPlan": PARTICIPANT,
-    "therapists.PlannedActivity": (("person", "plan__participant"),),
-    "therapists.ActivityEntry": PARTICIPANT,
-    "therapists.Goal": PARTICIPANT,
-    "therapists.GoalRating": (("person", "goal__participant"),),
+    "physio.PhysioVisit": PARTICIPANT,
+    "physio.ActivityPlan": PARTICIPANT,
+    "physio.PlannedActivity": (("person", "plan__participant"),),
+    "physio.ActivityEntry": PARTICIPANT,
+    "physio.Goal": PARTICIPANT,
+    "physio.GoalRating": (("person", "goal__participant"),),
     "research.Study": (("study", "pk"),),
     "research.Arm": (("study", "study"),),
     "research.EligibilityCriterion": (("study", "study"),),

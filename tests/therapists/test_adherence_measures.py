@@ -26,6 +26,7 @@ from modules.models import (
     StepProgress,
     StepVisit,
 )
+from physio.models import ActivityEntry, Intensity, PhysioVisit
 from research.report_data import (
     homework_waiting_since,
     module_funnel,
@@ -39,16 +40,7 @@ from therapists.adherence import (
     module_adherence,
     participant_adherence,
 )
-from therapists.models import (
-    ActivityEntry,
-    Intensity,
-    Message,
-    PageView,
-    PhysioVisit,
-    Thread,
-    TimeActivity,
-    TimeEntry,
-)
+from therapists.models import Message, PageView, Thread, TimeActivity, TimeEntry
 
 pytestmark = pytest.mark.django_db
 

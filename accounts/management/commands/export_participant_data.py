@@ -36,7 +36,7 @@ STAFF_WRITTEN = {
     "therapists.clinicalnote",
     "therapists.timeentry",
     "therapists.pageview",
-    "therapists.physiovisit",
+    "physio.physiovisit",
     "assessments.riskflag",
 }
 

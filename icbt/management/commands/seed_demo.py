@@ -14,9 +14,9 @@ from accounts.models import CareAssignment, CareRole, Site, User
 from assessments.demo import seed_demo_assessments
 from icbt.demo import DEMO_PASSWORD, DEMO_PEOPLE
 from modules.demo import seed_demo_progress
+from physio.demo import seed_demo_physiotherapy
 from research.demo import seed_demo_research
 from therapists.demo import seed_demo_therapists
-from therapists.physio_demo import seed_demo_physiotherapy
 
 
 class Command(BaseCommand):
