@@ -424,12 +424,6 @@ LOGGING = {
 THERAPISTS_INACTIVE_DAYS = env_int("THERAPISTS_INACTIVE_DAYS", 7)
 # Therapist time is derived from page views: one view counts until the next, at most this long.
 THERAPISTS_VISIT_CAP_MINUTES = env_int("THERAPISTS_VISIT_CAP_MINUTES", 10)
-# Triage sources from apps below `therapists` (therapists/triage.py says what a source returns);
-# homework, unread messages and inactivity are built in.
-THERAPISTS_TRIAGE_SOURCES = [
-    "assessments.triage.risk_flags",
-    "assessments.triage.overdue_questionnaires",
-]
 
 # --- Notifications ------------------------------------------------------------------------------
 
