@@ -434,7 +434,7 @@ CELERY_BEAT_SCHEDULE["notifications-dispatch"] = {
     "schedule": env_int("NOTIFICATION_DISPATCH_INTERVAL", 60),
 }
 CELERY_BEAT_SCHEDULE["notifications-sweeps"] = {
-    "task": "accounts.tasks.run_reminder_sweeps",
+    "task": "icbt.tasks.run_reminder_sweeps",
     "schedule": env_int("NOTIFICATION_SWEEP_INTERVAL", 600),
 }
 # The queue the sender tasks go to; empty means Celery's default queue.
