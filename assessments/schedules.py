@@ -148,10 +148,6 @@ class ScheduledQuestionnaire:
     def is_open(self) -> bool:
         return self.status in (Status.DUE, Status.IN_PROGRESS)
 
-    @property
-    def is_due(self) -> bool:
-        return self.is_open
-
 
 def _status(opens_on: date, closes_on: date, today: date, q: Questionnaire | None) -> Status:
     if q is not None and q.is_submitted:

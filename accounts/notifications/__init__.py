@@ -14,7 +14,6 @@ from accounts.notifications.sweeps import (
     notify_module_opened,
     notify_new_message,
     notify_questionnaire_due,
-    notify_visit_tomorrow,
     participants_needing_follow_up,
     write_therapist_digests,
 )
@@ -28,7 +27,6 @@ __all__ = [
     "notify_module_opened",
     "notify_new_message",
     "notify_questionnaire_due",
-    "notify_visit_tomorrow",
     "participants_needing_follow_up",
     "stop_reminders",
     "write_therapist_digests",

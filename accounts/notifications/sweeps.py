@@ -232,13 +232,6 @@ def notify_questionnaire_due(
     return _notify(NotificationKind.QUESTIONNAIRE_DUE, "questionnaire", due, path, now)
 
 
-def notify_visit_tomorrow(
-    visits: Pairs, *, path: PathFor | None = None, now: datetime | None = None
-) -> int:
-    """(participant id, visit id): a physiotherapy visit is booked for tomorrow."""
-    return _notify(NotificationKind.VISIT_TOMORROW, "visit", visits, path, now)
-
-
 def notify_new_message(
     recipient: User, *, path: str = "", now: datetime | None = None
 ) -> Notification | None:

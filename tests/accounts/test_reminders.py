@@ -22,7 +22,6 @@ from accounts.notifications import (
     notify_module_opened,
     notify_new_message,
     notify_questionnaire_due,
-    notify_visit_tomorrow,
     participants_needing_follow_up,
     write_therapist_digests,
 )
@@ -263,7 +262,6 @@ def test_without_counts_there_is_no_digest(therapist, clock) -> None:  # type: i
         (notify_module_opened, NotificationKind.MODULE_OPENED, "module"),
         (notify_feedback_waiting, NotificationKind.FEEDBACK_WAITING, "feedback"),
         (notify_questionnaire_due, NotificationKind.QUESTIONNAIRE_DUE, "questionnaire"),
-        (notify_visit_tomorrow, NotificationKind.VISIT_TOMORROW, "visit"),
     ],
 )
 def test_each_object_is_notified_about_once(
