@@ -94,7 +94,3 @@ class PageForm(forms.Form):
 
 def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
-
-
-class SubmitForm(forms.Form):
-    """Submitting has no fields; the form exists for CSRF and a uniform view."""

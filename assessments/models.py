@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,9 +21,6 @@ from assessments.labels import (
     instrument_title,
     scale_label,
 )
-
-if TYPE_CHECKING:
-    from accounts.models import UserQuerySet
 
 
 def validate_instrument_codes(value: object) -> None:
@@ -345,9 +342,6 @@ RISK_SEVERITY: dict[str, int] = {RiskLevel.PROBABLE_CASE: 1, RiskLevel.REFER: 2}
 class RiskFlagQuerySet(models.QuerySet["RiskFlag"]):
     def open(self) -> RiskFlagQuerySet:
         return self.filter(resolved_at__isnull=True)
-
-    def for_participants(self, participants: UserQuerySet | Iterable[int]) -> RiskFlagQuerySet:
-        return self.filter(participant__in=participants)
 
     def for_staff(self, user: User) -> RiskFlagQuerySet:
         """Flags of the participants `user` may see (their caseload)."""

@@ -1,6 +1,6 @@
 """The reminder "a questionnaire is due": a sweep that beat runs with the other reminder sweeps
-(accounts.tasks.run_reminder_sweeps), registered in AssessmentsConfig.ready() when
-settings.ASSESSMENTS_REMINDERS is on.
+(icbt.tasks.run_reminder_sweeps lists it); it writes nothing while settings.ASSESSMENTS_REMINDERS
+is off.
 
 One notification per participant and time point, ever (the outbox's key is the time point), so
 running the sweep again sends nothing twice. Its queries do not grow with the number of
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.notifications import notify_questionnaire_due, register_sweep
-from accounts.notifications.registry import unregister_sweep
+from accounts.notifications import notify_questionnaire_due
 from assessments.schedules import Status, schedule_for
 
 
@@ -31,18 +31,10 @@ def open_questionnaires(now: datetime) -> list[tuple[int, int]]:
 
 
 def remind_questionnaires_due(now: datetime) -> int:
+    if not settings.ASSESSMENTS_REMINDERS:
+        return 0
     return notify_questionnaire_due(
         open_questionnaires(now),
         path=lambda time_point_id: reverse("assessments:questionnaire", args=[time_point_id]),
         now=now,
     )
-
-
-SWEEP_NAME = "assessments.remind_questionnaires_due"
-
-
-def register(*, enabled: bool) -> None:
-    if enabled:
-        register_sweep(remind_questionnaires_due, name=SWEEP_NAME)
-    else:
-        unregister_sweep(SWEEP_NAME)

@@ -1,9 +1,10 @@
 """When each participant's questionnaires open and close, and what is due now.
 
 Windows are counted in days from the participant's start date. The start date comes from a
-provider named in settings.ASSESSMENTS_START_DATE_PROVIDER: by default the day the participant
-joined. When the programme's enrolment (in `modules`) is the better anchor, a provider in the
-layer above both apps can read it; this app does not import `modules`.
+provider named in settings.ASSESSMENTS_START_DATE_PROVIDER, chosen per deployment as a backend
+is: by default the day the participant joined; a trial that counts follow-ups from
+randomisation names research.adapters.start_from_randomisation. It is named rather than
+imported because research sits above this app, which must not import it.
 """
 
 from __future__ import annotations
@@ -157,10 +158,6 @@ class ScheduledQuestionnaire:
     @property
     def is_open(self) -> bool:
         return self.status in (Status.DUE, Status.IN_PROGRESS)
-
-    @property
-    def is_due(self) -> bool:
-        return self.is_open
 
 
 def _status(opens_on: date, closes_on: date, today: date, q: Questionnaire | None) -> Status:

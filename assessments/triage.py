@@ -1,9 +1,5 @@
-"""Items for the therapist's triage queue (therapists.triage), as plain mappings.
-
-This app sits below `therapists` and does not import it; the queue reads these functions when
-they are named in settings.THERAPISTS_TRIAGE_SOURCES:
-
-    "assessments.triage.risk_flags", "assessments.triage.overdue_questionnaires"
+"""Items for the therapist's triage queue (therapists.triage, which lists these sources), as
+plain mappings: this app sits below `therapists` and does not import its `TriageItem`.
 
 Each takes the caseload as a subquery of participant ids and costs a fixed number of queries.
 """
@@ -27,7 +23,7 @@ from assessments.schedules import Status, schedule_for
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
-# Matches therapists.triage.Priority (RISK, QUESTIONNAIRE) without importing it.
+# therapists.triage.Priority takes its RISK and QUESTIONNAIRE from these.
 RISK_PRIORITY = 100
 QUESTIONNAIRE_PRIORITY = 40
 

@@ -443,16 +443,17 @@ def autosave_minute(
 
 
 def reminder_sweeps() -> list[dict[str, Any]]:
-    """Each registered sweep over the seeded population, timed, with its query count."""
+    """Each reminder sweep over the seeded population, timed, with its query count."""
     from django.db import connection, transaction
     from django.utils import timezone
 
     from accounts.models import User
-    from accounts.notifications.registry import registered_sweeps
+    from icbt.tasks import REMINDER_SWEEPS, sweep_name
 
     population = User.objects.participants().count()
     rows = []
-    for name, sweep in registered_sweeps().items():
+    for sweep in REMINDER_SWEEPS:
+        name = sweep_name(sweep)
         counter = [0]
 
         def count(execute: Callable[..., Any], *args: Any, counter: list[int] = counter) -> Any:

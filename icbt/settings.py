@@ -427,12 +427,6 @@ LOGGING = {
 
 # Therapist time is derived from page views: one view counts until the next, at most this long.
 THERAPISTS_VISIT_CAP_MINUTES = env_int("THERAPISTS_VISIT_CAP_MINUTES", 10)
-# Triage sources from apps below `therapists` (therapists/triage.py says what a source returns);
-# homework, unread messages and inactivity are built in.
-THERAPISTS_TRIAGE_SOURCES = [
-    "assessments.triage.risk_flags",
-    "assessments.triage.overdue_questionnaires",
-]
 
 # --- Notifications ------------------------------------------------------------------------------
 
@@ -443,7 +437,7 @@ CELERY_BEAT_SCHEDULE["notifications-dispatch"] = {
     "schedule": env_int("NOTIFICATION_DISPATCH_INTERVAL", 60),
 }
 CELERY_BEAT_SCHEDULE["notifications-sweeps"] = {
-    "task": "accounts.tasks.run_reminder_sweeps",
+    "task": "icbt.tasks.run_reminder_sweeps",
     "schedule": env_int("NOTIFICATION_SWEEP_INTERVAL", 600),
 }
 # The queue the sender tasks go to; empty means Celery's default queue.

@@ -7,9 +7,6 @@ class ModulesConfig(AppConfig):
     name = "modules"
 
     def ready(self) -> None:
-        # Registers the "a new module has opened" reminder sweep.
-        from modules import notifications  # noqa: F401
-
         register_module_work()
 
 

@@ -141,17 +141,11 @@ class ExerciseForm(forms.Form):
                 data[item["key"]] = _stored(item, self.cleaned_data.get(item["key"]))
         return data
 
-    def is_blank(self) -> bool:
-        return all(_empty(v) for v in self.answer().values())
-
     def first_date(self) -> dt.date | None:
         for item in self.spec["fields"]:
             if item["type"] == "date" and isinstance(self.cleaned_data.get(item["key"]), dt.date):
                 return self.cleaned_data[item["key"]]  # type: ignore[no-any-return]
         return None
-
-    def error_count(self) -> int:
-        return sum(len(errors) for errors in self.errors.values())
 
     def layout(self) -> list[FieldView]:
         """The form as the template draws it: one view per field, tables as rows of cells."""

@@ -154,10 +154,6 @@ class Step(models.Model):
         return spec or None
 
     @property
-    def chart_field(self) -> str:
-        return str((self.exercise or {}).get("chart", ""))
-
-    @property
     def is_homework(self) -> bool:
         return self.kind == StepKind.HOMEWORK
 

@@ -1,5 +1,5 @@
 """The programme's reminder, "a new module has opened": a sweep that beat runs with the other
-reminder sweeps (accounts.tasks.run_reminder_sweeps), registered in ModulesConfig.ready().
+reminder sweeps (icbt.tasks.run_reminder_sweeps lists it).
 
 Participants' pages open due modules as they are visited; the sweep opens them for everyone else
 too, so that the reminder goes out (and adherence sees the opening) without waiting for a visit.
@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.urls import reverse
 
-from accounts.notifications import notify_module_opened, register_sweep
+from accounts.notifications import notify_module_opened
 from modules.models import Enrolment, Module, ModuleProgress
 
 # Modules opened longer ago than this are not announced: the participant has had time to
@@ -51,7 +51,6 @@ def open_due_modules_for_everyone(now: datetime) -> list[tuple[int, int]]:
     return [(row.participant_id, row.module_id) for row in created + changed]
 
 
-@register_sweep
 def announce_opened_modules(now: datetime) -> int:
     """Open due modules and tell participants about modules that opened recently and that they
     have not visited yet (module 1 opens at enrolment, which they know about)."""

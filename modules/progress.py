@@ -4,7 +4,6 @@ the participant's history."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -168,10 +167,6 @@ class ProgrammeSummary:
     next_opening: ModuleState | None
     unread_feedback: int
 
-    @property
-    def percent_done(self) -> int:
-        return round(100 * self.modules_done / self.total) if self.total else 0
-
 
 def participant_summary(user: User) -> ProgrammeSummary | None:
     """The programme panel of the participant's home page, or None when the participant's arm has
@@ -296,11 +291,3 @@ def complete_step(participant: User, step: Step, row: ModuleProgress) -> None:
             completed_at=now
         )
     row.check_completion()
-
-
-def time_spent_by_module(participant: User) -> dict[int, int]:
-    """Seconds spent per module id, from step visits capped at VISIT_CAP (one query)."""
-    seconds: dict[int, int] = defaultdict(int)
-    for visit in StepVisit.objects.filter(participant=participant).select_related("step"):
-        seconds[visit.step.module_id] += visit.seconds
-    return dict(seconds)

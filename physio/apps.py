@@ -5,7 +5,3 @@ from django.apps import AppConfig
 
 class PhysioConfig(AppConfig):
     name = "physio"
-
-    def ready(self) -> None:
-        # Registers the "a visit tomorrow" reminder sweep.
-        from physio import reminders  # noqa: F401

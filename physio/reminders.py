@@ -1,5 +1,5 @@
 """The reminder "you have a visit tomorrow": a sweep that beat runs with the other reminder
-sweeps (accounts.tasks.run_reminder_sweeps), registered in PhysioConfig.ready().
+sweeps (icbt.tasks.run_reminder_sweeps lists it).
 
 "Tomorrow" is the participant's tomorrow, in their own time zone. One reminder per visit and
 booked day: running the sweep again writes nothing twice (the outbox's key), and a visit moved
@@ -15,7 +15,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from accounts.models import NotificationKind
-from accounts.notifications import Due, enqueue_many, register_sweep
+from accounts.notifications import Due, enqueue_many
 from physio.models import PhysioVisit
 
 # Tomorrow ends at most 48 hours from now in any time zone; an hour more covers a change to
@@ -54,6 +54,5 @@ def visits_tomorrow(now: datetime) -> list[Due]:
     return dues
 
 
-@register_sweep
 def remind_visits_tomorrow(now: datetime) -> int:
     return enqueue_many(NotificationKind.VISIT_TOMORROW, visits_tomorrow(now), now=now)

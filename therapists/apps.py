@@ -19,9 +19,7 @@ class TherapistsConfig(AppConfig):
         from accounts.activity import register_activity
         from physio.signals import staff_page_viewed
         from therapists.models import Message
-        from therapists.notify import register_digest_counts
 
-        register_digest_counts()
         staff_page_viewed.connect(record_page_view, dispatch_uid="therapists.record_page_view")
         # Writing to their therapist is activity (accounts/activity.py).
         register_activity(

@@ -160,10 +160,6 @@ class Message(models.Model):
         return f"Message {self.pk}"
 
     @property
-    def is_from_participant(self) -> bool:
-        return self.sender_id == self.thread.participant_id
-
-    @property
     def seen_at(self) -> datetime | None:
         """When the recipient read it: in the thread, or, for feedback, on the module's page."""
         if self.read_at is None and self.homework_id is not None and self.homework is not None:

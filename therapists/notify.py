@@ -3,21 +3,21 @@
 Each function here is called once, after the message is stored (on commit), with the message.
 They hand it to the notification outbox in `accounts`, which decides channel, quiet hours and
 de-duplication; its e-mails say only that something is waiting, never what it says, and carry
-ids only."""
+ids only. The daily summary is a reminder sweep (icbt.tasks.run_reminder_sweeps lists it)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, F
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CareRole
 from accounts.notifications import (
     notify_feedback_waiting,
     notify_new_message,
-    register_digest_count,
+    write_therapist_digests,
 )
 from modules.models import HomeworkSubmission
 from therapists.models import Message
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from accounts.models import UserQuerySet
+    from accounts.notifications.sweeps import DigestCounter
 
 
 def feedback_sent(message: Message) -> None:
@@ -84,7 +85,14 @@ def _messages_unread(therapists: UserQuerySet) -> Mapping[int, int]:
     return {row["thread__staff"]: row["n"] for row in rows}
 
 
-def register_digest_counts() -> None:
-    """Called from AppConfig.ready(): the lines therapists see in their daily summary."""
-    register_digest_count("homework", _("Homework to review"), _homework_waiting)
-    register_digest_count("messages", _("Unread messages"), _messages_unread)
+# The lines therapists see in their daily summary; accounts.notifications.channels.DIGEST_LINES
+# gives each key its label.
+DIGEST_COUNTS: dict[str, DigestCounter] = {
+    "homework": _homework_waiting,
+    "messages": _messages_unread,
+}
+
+
+def sweep_therapist_digests(now: datetime) -> int:
+    """Once a day, each therapist with something waiting gets a summary of how much."""
+    return write_therapist_digests(now, DIGEST_COUNTS)

@@ -7,18 +7,16 @@ The queue is built from *sources*. A source is a function
 
 that, for the participants in one therapist's caseload (a subquery of their ids), returns one
 item per thing that needs doing, in a fixed number of queries whatever the size of the
-caseload. The built-in sources (homework to review, unread messages, inactivity) live here.
+caseload. The queue's sources are the list SOURCES at the end of this module: homework to
+review, unread messages and inactivity from here, risk flags and overdue questionnaires from
+assessments/triage.py.
 
-Apps below `therapists` (assessments: overdue questionnaires, risk flags) must not import it.
-They feed the queue by providing a source function that returns plain mappings with the keys of
-`TriageItem`, and naming it in settings.THERAPISTS_TRIAGE_SOURCES, e.g.
-
-    THERAPISTS_TRIAGE_SOURCES = ["assessments.triage.risk_flags"]
-
-returning {"participant_id": 7, "kind": "risk", "priority": 100, "since": <datetime>,
-"reason": "PHQ item 9 answered 2", "action_url": "/care/...", "action_label": "Open scores"}.
-`reason` and `action_label` are shown as they are (translated by the source); `priority` orders
-kinds (see Priority) and `since` orders items of one kind, oldest first.
+assessments sits below `therapists` and cannot import `TriageItem`, so its sources return plain
+mappings with the same keys, e.g. {"participant_id": 7, "kind": "risk", "priority": 100,
+"since": <datetime>, "reason": "PHQ item 9 answered 2", "action_url": "/care/...",
+"action_label": "Open scores"}. `reason` and `action_label` are shown as they are (translated
+by the source); `priority` orders kinds (see Priority) and `since` orders items of one kind,
+oldest first.
 """
 
 from __future__ import annotations
@@ -26,19 +24,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, F, Min, QuerySet
 from django.urls import reverse
 from django.utils.functional import Promise
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.activity import inactive_after
 from accounts.models import User
+from assessments.triage import (
+    QUESTIONNAIRE_PRIORITY,
+    RISK_PRIORITY,
+    overdue_questionnaires,
+    risk_flags,
+)
 from modules.models import HomeworkSubmission
 from therapists.access import caseload_of
 from therapists.models import Message
@@ -48,10 +49,10 @@ from therapists.participants import Participant
 class Priority:
     """How urgent each kind of item is; higher comes first."""
 
-    RISK = 100
+    RISK = RISK_PRIORITY
     HOMEWORK = 60
     MESSAGE = 50
-    QUESTIONNAIRE = 40
+    QUESTIONNAIRE = QUESTIONNAIRE_PRIORITY
     INACTIVE = 20
 
 
@@ -84,23 +85,6 @@ class TriageItem:
 
 Source = Callable[..., Iterable["TriageItem | Mapping[str, Any]"]]
 
-_BUILT_IN: list[Source] = []
-
-
-def source(func: Source) -> Source:
-    """Register a built-in source."""
-    _BUILT_IN.append(func)
-    return func
-
-
-@cache
-def _configured_sources() -> tuple[Source, ...]:
-    return tuple(import_string(path) for path in getattr(settings, "THERAPISTS_TRIAGE_SOURCES", []))
-
-
-def sources() -> list[Source]:
-    return [*_BUILT_IN, *_configured_sources()]
-
 
 @dataclass(frozen=True)
 class QueueRow:
@@ -123,7 +107,7 @@ def collect(therapist: User, *, now: datetime) -> list[TriageItem]:
     participant_ids = caseload_of(therapist).values("pk")
     items = [
         TriageItem.coerce(item)
-        for feed in sources()
+        for feed in SOURCES
         for item in feed(therapist=therapist, participant_ids=participant_ids, now=now)
     ]
     oldest = datetime.max.replace(tzinfo=now.tzinfo)
@@ -159,7 +143,6 @@ def _url_builder(name: str, arity: int) -> Callable[..., str]:
     return build
 
 
-@source
 def homework_to_review(
     *, therapist: User, participant_ids: QuerySet[Any], now: datetime
 ) -> Iterator[TriageItem]:
@@ -184,7 +167,6 @@ def homework_to_review(
         )
 
 
-@source
 def unread_messages(
     *, therapist: User, participant_ids: QuerySet[Any], now: datetime
 ) -> Iterator[TriageItem]:
@@ -216,7 +198,6 @@ def unread_messages(
         )
 
 
-@source
 def inactive_participants(
     *, therapist: User, participant_ids: QuerySet[Any], now: datetime
 ) -> Iterator[TriageItem]:
@@ -243,3 +224,13 @@ def inactive_participants(
             action_url=url(participant_id),
             action_label=label,
         )
+
+
+# Every source of the queue, in no particular order (collect() sorts).
+SOURCES: list[Source] = [
+    homework_to_review,
+    unread_messages,
+    inactive_participants,
+    risk_flags,
+    overdue_questionnaires,
+]

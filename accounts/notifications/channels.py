@@ -15,14 +15,24 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import NotificationChannel
-from accounts.notifications.registry import registered_digest_counts
 
 if TYPE_CHECKING:
+    from django.utils.functional import Promise
+
     from accounts.models import Notification, NotificationPreference, User
 
 logger = logging.getLogger(__name__)
+
+# The lines of the therapists' daily summary, by the keys therapists' sweep counts under
+# (therapists.notify.DIGEST_COUNTS). Like every other kind's text, they live with the e-mails,
+# where they are translated into the recipient's language when the summary is sent.
+DIGEST_LINES: dict[str, str | Promise] = {
+    "homework": _("Homework to review"),
+    "messages": _("Unread messages"),
+}
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,6 @@ def render_message(notification: Notification, recipient: User) -> RenderedMessa
     layouts `accounts/email/notification.txt` and `.html`."""
     link = link_for(notification)
     counts = notification.context.get("counts") or {}
-    lines = registered_digest_counts()
     with translation.override(message_language(recipient)):
         context = {
             "platform": settings.PLATFORM_NAME,
@@ -62,7 +71,7 @@ def render_message(notification: Notification, recipient: User) -> RenderedMessa
             "preferences_link": settings.SITE_URL + reverse("accounts:notification-preferences"),
             "stage": notification.context.get("stage", 1),
             "counts": [
-                (lines[key].label, number) for key, number in counts.items() if key in lines
+                (DIGEST_LINES[key], number) for key, number in counts.items() if key in DIGEST_LINES
             ],
             "language": translation.get_language(),
         }

@@ -6,12 +6,14 @@ there, so its cost does not grow with the number of participants it looks at, an
 twice writes nothing twice.
 
 The sweeps here use only what `accounts` can see. Reminders about other apps' data are written
-by those apps through the `notify_*` helpers at the end of this module, from sweeps they
-register with `register_sweep` (see registry.py)."""
+by those apps' own sweeps through the `notify_*` helpers at the end of this module and
+`write_therapist_digests`. A sweep takes the time of the run and returns how many notifications
+it wrote; beat runs every app's sweeps from icbt.tasks.run_reminder_sweeps, the only floor that
+may import them all."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,7 +43,9 @@ from accounts.notifications.outbox import (
     write,
 )
 from accounts.notifications.quiet import local_now
-from accounts.notifications.registry import register_sweep, registered_digest_counts
+
+# Given the therapists a digest is about to go to, how many items each has: {therapist id: n}.
+DigestCounter = Callable[[UserQuerySet], Mapping[int, int]]
 
 
 def _escalation_after() -> timedelta:
@@ -56,7 +60,6 @@ def _period(moment: datetime) -> str:
 # --- Inactivity ---------------------------------------------------------------------------------
 
 
-@register_sweep
 def sweep_inactive_participants(now: datetime) -> int:
     """Remind participants who have not been active for N days, and once more at 2N days.
 
@@ -109,7 +112,6 @@ def participants_needing_follow_up(now: datetime | None = None) -> UserQuerySet:
     )
 
 
-@register_sweep
 def escalate_inactive_participants(now: datetime) -> int:
     """Tell each participant's therapist when the participant has gone quiet despite both
     reminders: one "participant_inactive" notification per therapist and period of absence."""
@@ -142,12 +144,12 @@ def escalate_inactive_participants(now: datetime) -> int:
 # --- Therapists' daily summary ------------------------------------------------------------------
 
 
-@register_sweep
-def sweep_therapist_digests(now: datetime) -> int:
+def write_therapist_digests(now: datetime, counters: Mapping[str, DigestCounter]) -> int:
     """One summary a day per therapist, after NOTIFICATION_DIGEST_HOUR in their own time zone,
-    with only counts (registered by the apps that own the queue). Nothing is sent to a therapist
-    with nothing waiting."""
-    counters = registered_digest_counts()
+    with only counts: one line per key of `counters`, each a function that counts, in one query,
+    for all the given therapists at once (the app that owns the queue calls this from its sweep;
+    channels.DIGEST_LINES names the lines). Nothing is sent to a therapist with nothing
+    waiting."""
     if not counters:
         return 0
     last_digest = Subquery(
@@ -175,7 +177,7 @@ def sweep_therapist_digests(now: datetime) -> int:
     if not rows:
         return 0
     recipients = User.objects.get_queryset().filter(pk__in=[row["pk"] for row in rows])
-    counted = {key: counter.count(recipients) for key, counter in counters.items()}
+    counted = {key: count(recipients) for key, count in counters.items()}
     planned = []
     for row in rows:
         counts = {key: int(by_person.get(row["pk"], 0)) for key, by_person in counted.items()}
@@ -226,13 +228,6 @@ def notify_questionnaire_due(
 ) -> int:
     """(participant id, questionnaire schedule id): a questionnaire is open to be answered."""
     return _notify(NotificationKind.QUESTIONNAIRE_DUE, "questionnaire", due, path, now)
-
-
-def notify_visit_tomorrow(
-    visits: Pairs, *, path: PathFor | None = None, now: datetime | None = None
-) -> int:
-    """(participant id, visit id): a physiotherapy visit is booked for tomorrow."""
-    return _notify(NotificationKind.VISIT_TOMORROW, "visit", visits, path, now)
 
 
 def notify_new_message(

@@ -15,12 +15,6 @@ def _enabled(context: template.Context) -> bool:
     return user is not None and programme_enabled_for(user)
 
 
-@register.simple_tag(takes_context=True)
-def programme_enabled(context: template.Context) -> bool:
-    """Whether to show the programme at all (False for an arm without it)."""
-    return _enabled(context)
-
-
 @register.inclusion_tag("modules/_nav.html", takes_context=True)
 def programme_nav(context: template.Context) -> dict[str, Any]:
     """The participant's links to the programme, or nothing for an arm without it."""

@@ -23,7 +23,8 @@ from accounts.models import (
     NotificationState,
 )
 from accounts.notifications import Due, enqueue, enqueue_many
-from accounts.tasks import dispatch_due_notifications, run_reminder_sweeps, send_notification
+from accounts.tasks import dispatch_due_notifications, send_notification
+from icbt.tasks import run_reminder_sweeps
 from tests.factories import make_participant
 from tests.helpers import PYTHON, ROOT, require_service, subprocess_env
 

@@ -1,5 +1,5 @@
 """The reminder sweeps, with time travel: inactivity and its escalation, the therapists' digest,
-the helpers other apps call, and the registry beat runs."""
+the helpers other apps call, and the task beat runs them from."""
 
 from __future__ import annotations
 
@@ -22,19 +22,12 @@ from accounts.notifications import (
     notify_module_opened,
     notify_new_message,
     notify_questionnaire_due,
-    notify_visit_tomorrow,
     participants_needing_follow_up,
-    register_digest_count,
-    register_sweep,
-)
-from accounts.notifications.registry import (
-    registered_sweeps,
-    unregister_digest_count,
-    unregister_sweep,
+    write_therapist_digests,
 )
 from accounts.notifications.sending import deliver
-from accounts.notifications.sweeps import sweep_inactive_participants, sweep_therapist_digests
-from accounts.tasks import run_reminder_sweeps
+from accounts.notifications.sweeps import DigestCounter, sweep_inactive_participants
+from icbt.tasks import REMINDER_SWEEPS, run_reminder_sweeps, sweep_name
 from tests.factories import make_participant
 
 pytestmark = pytest.mark.django_db
@@ -172,10 +165,9 @@ def test_the_second_reminder_reads_differently_from_the_first(joined, clock):  #
 @pytest.fixture
 def escalation() -> None:
     # The escalation runs with the other sweeps beat runs; the care team is on the same floor.
-    from accounts.notifications.registry import registered_sweeps
     from accounts.notifications.sweeps import escalate_inactive_participants
 
-    assert escalate_inactive_participants in registered_sweeps().values()
+    assert escalate_inactive_participants in REMINDER_SWEEPS
 
 
 def test_the_therapist_is_told_after_both_reminders_and_a_further_period(  # type: ignore[no-untyped-def]
@@ -221,17 +213,14 @@ def test_a_new_absence_is_escalated_again(joined, therapist, clock, escalation):
 
 
 @pytest.fixture
-def homework_count(therapist, monkeypatch) -> Iterator[dict[int, int]]:  # type: ignore[no-untyped-def]
-    # Only this line in the summary, whatever the apps have registered.
-    monkeypatch.setattr("accounts.notifications.registry._digest_counts", {})
+def homework_count(therapist) -> dict[str, DigestCounter]:  # type: ignore[no-untyped-def]
+    # Only this line in the summary, whatever the apps count.
     counts = {therapist.pk: 3}
-    register_digest_count(
-        "homework",
-        "Homework to review",
-        lambda therapists: {pk: n for pk, n in counts.items() if therapists.filter(pk=pk).exists()},
-    )
-    yield counts
-    unregister_digest_count("homework")
+    return {
+        "homework": lambda therapists: {
+            pk: n for pk, n in counts.items() if therapists.filter(pk=pk).exists()
+        }
+    }
 
 
 def test_each_therapist_gets_one_digest_a_day_after_the_digest_hour_with_counts_only(  # type: ignore[no-untyped-def]
@@ -241,11 +230,11 @@ def test_each_therapist_gets_one_digest_a_day_after_the_digest_hour_with_counts_
     therapist.language = "en"
     therapist.save()
     with time_machine.travel(datetime(2026, 5, 4, 5, 30, tzinfo=UTC), tick=False) as clock:  # 07:30
-        sweep_therapist_digests(datetime.now(UTC))
+        write_therapist_digests(datetime.now(UTC), homework_count)
         assert not Notification.objects.exists()
         clock.shift(timedelta(minutes=30))  # 08:00 in Stockholm
-        sweep_therapist_digests(datetime.now(UTC))
-        sweep_therapist_digests(datetime.now(UTC))
+        write_therapist_digests(datetime.now(UTC), homework_count)
+        write_therapist_digests(datetime.now(UTC), homework_count)
         digest = Notification.objects.get()
         assert digest.recipient == therapist  # the other therapist has nothing waiting
         assert digest.context == {"counts": {"homework": 3}}
@@ -253,16 +242,15 @@ def test_each_therapist_gets_one_digest_a_day_after_the_digest_hour_with_counts_
         deliver(digest.pk)
         assert "Homework to review: 3" in mail.outbox[0].body
         clock.shift(timedelta(hours=14))
-        sweep_therapist_digests(datetime.now(UTC))
+        write_therapist_digests(datetime.now(UTC), homework_count)
         assert Notification.objects.count() == 1
         clock.shift(timedelta(hours=10))  # 08:00 the next day
-        sweep_therapist_digests(datetime.now(UTC))
+        write_therapist_digests(datetime.now(UTC), homework_count)
         assert Notification.objects.count() == 2
 
 
-def test_without_registered_counts_there_is_no_digest(therapist, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("accounts.notifications.registry._digest_counts", {})
-    assert sweep_therapist_digests(T0) == 0
+def test_without_counts_there_is_no_digest(therapist, clock) -> None:  # type: ignore[no-untyped-def]
+    assert write_therapist_digests(T0, {}) == 0
 
 
 # --- Helpers for other apps ---------------------------------------------------------------------
@@ -274,7 +262,6 @@ def test_without_registered_counts_there_is_no_digest(therapist, clock, monkeypa
         (notify_module_opened, NotificationKind.MODULE_OPENED, "module"),
         (notify_feedback_waiting, NotificationKind.FEEDBACK_WAITING, "feedback"),
         (notify_questionnaire_due, NotificationKind.QUESTIONNAIRE_DUE, "questionnaire"),
-        (notify_visit_tomorrow, NotificationKind.VISIT_TOMORROW, "visit"),
     ],
 )
 def test_each_object_is_notified_about_once(
@@ -309,26 +296,25 @@ def test_a_new_message_notice_still_waiting_in_quiet_hours_is_not_doubled(partic
     assert Notification.objects.count() == 1
 
 
-# --- The registry ---------------------------------------------------------------------------------
+# --- The task beat runs -------------------------------------------------------------------------
 
 
-def test_beat_runs_every_registered_sweep_and_one_failure_does_not_stop_the_others(  # type: ignore[no-untyped-def]
+def test_beat_runs_every_sweep_and_one_failure_does_not_stop_the_others(  # type: ignore[no-untyped-def]
     joined, clock, monkeypatch
 ):
     def broken(now: datetime) -> int:
         raise RuntimeError("boom")
 
-    register_sweep(broken, name="test.broken")
+    monkeypatch.setattr("icbt.tasks.REMINDER_SWEEPS", [broken, *REMINDER_SWEEPS])
     queued: list[int] = []
     monkeypatch.setattr(
         "accounts.notifications.sending.queue_send", lambda pk, countdown=None: queued.append(pk)
     )
-    try:
-        clock.shift(timedelta(days=8))
-        run_reminder_sweeps.apply()
-    finally:
-        unregister_sweep("test.broken")
-    assert "accounts.notifications.sweeps.sweep_inactive_participants" in registered_sweeps()
+    clock.shift(timedelta(days=8))
+    run_reminder_sweeps.apply()
+    assert "accounts.notifications.sweeps.sweep_inactive_participants" in map(
+        sweep_name, REMINDER_SWEEPS
+    )
     row = Notification.objects.get(recipient=joined, kind=NotificationKind.INACTIVE)
     # What the sweeps wrote is handed to a worker in the same run.
     assert row.pk in queued

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -40,13 +41,16 @@ def test_nothing_is_sent_for_a_questionnaire_already_sent_or_not_open(participan
     assert reminders(participant) == []
 
 
-def test_the_sweep_runs_with_the_others_when_reminders_are_on(db: None) -> None:
-    from accounts.notifications.registry import registered_sweeps
-    from assessments.notifications import register
+def test_the_sweep_runs_with_the_others_when_reminders_are_on(
+    participant: User, settings: Any
+) -> None:
+    from icbt.tasks import REMINDER_SWEEPS
 
-    register(enabled=True)
-    try:
-        assert remind_questionnaires_due in registered_sweeps().values()
-    finally:
-        register(enabled=False)
-    assert remind_questionnaires_due not in registered_sweeps().values()
+    seed_default_schedule()
+    assert remind_questionnaires_due in REMINDER_SWEEPS
+    settings.ASSESSMENTS_REMINDERS = False
+    assert remind_questionnaires_due(timezone.now()) == 0
+    assert reminders(participant) == []
+    settings.ASSESSMENTS_REMINDERS = True
+    assert remind_questionnaires_due(timezone.now()) >= 1
+    assert len(reminders(participant)) == 1

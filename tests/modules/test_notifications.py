@@ -9,7 +9,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Notification, NotificationKind
-from accounts.notifications.registry import registered_sweeps
 from modules.models import Enrolment, ModuleProgress
 from modules.notifications import announce_opened_modules
 from tests.factories import make_participant
@@ -19,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_sweep_is_registered_with_the_reminders():
-    assert "modules.notifications.announce_opened_modules" in registered_sweeps()
+    from icbt.tasks import REMINDER_SWEEPS, sweep_name
+
+    assert "modules.notifications.announce_opened_modules" in map(sweep_name, REMINDER_SWEEPS)
 
 
 def test_a_module_that_opens_is_announced_once(enrolled):

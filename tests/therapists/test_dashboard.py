@@ -16,17 +16,18 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def built_in_sources_only(settings: Any) -> Any:
-    """Leave out the sources configured from assessments (overdue questionnaires would join
-    the queue for everyone who joined weeks ago)."""
-    settings.THERAPISTS_TRIAGE_SOURCES = []
-    triage._configured_sources.cache_clear()
-    yield
-    triage._configured_sources.cache_clear()
+def built_in_sources_only(monkeypatch: Any) -> Any:
+    """Leave out the sources from assessments (overdue questionnaires would join the queue for
+    everyone who joined weeks ago)."""
+    monkeypatch.setattr(
+        triage,
+        "SOURCES",
+        [triage.homework_to_review, triage.unread_messages, triage.inactive_participants],
+    )
 
 
 # Measured. The page's own: one per built-in triage source (homework, unread messages,
-# inactivity; the caseload is a subquery of each), the configured sources from assessments (risk
+# inactivity; the caseload is a subquery of each), the sources from assessments (risk
 # flags 1, overdue questionnaires 3), the participants of the shown page (1), the access-log row
 # (1), the page view (find the open one, settle it, insert: 3). The rest is per request for
 # any signed-in page: session, user, allauth's user-session tracking (5 with savepoints), the
@@ -107,13 +108,35 @@ def test_inactivity_follows_the_setting(therapist: User, participant: User, sett
     assert [i.kind for i in triage.collect(therapist, now=timezone.now())] == ["inactive"]
 
 
-def test_a_configured_source_feeds_the_queue_with_plain_mappings(
-    therapist: User, participant: User, settings: Any, built_in_sources_only: Any
+def test_a_source_from_below_feeds_the_queue_with_plain_mappings(
+    therapist: User, participant: User, monkeypatch: Any, built_in_sources_only: Any
 ) -> None:
-    settings.THERAPISTS_TRIAGE_SOURCES = ["tests.therapists.test_dashboard.fake_risk_flags"]
+    monkeypatch.setattr(triage, "SOURCES", [*triage.SOURCES, fake_risk_flags])
     items = triage.collect(therapist, now=timezone.now())
     assert items[0].kind == "risk" and items[0].participant_id == participant.pk
     assert items[0].reason == "Item 9 answered"
+
+
+def test_an_open_risk_flag_from_assessments_comes_first_in_the_queue(
+    therapist: User, participant: User, homework: Any
+) -> None:
+    from assessments.models import Questionnaire, RiskFlag
+    from assessments.schedules import seed_default_schedule
+
+    baseline = seed_default_schedule().time_points.get(key="baseline")
+    questionnaire = Questionnaire.objects.create(participant=participant, time_point=baseline)
+    RiskFlag.objects.create(
+        participant=participant,
+        questionnaire=questionnaire,
+        instrument="hads",
+        scale="depression",
+        value=17,
+        level="refer",
+    )
+    items = triage.collect(therapist, now=timezone.now())
+    assert items[0].kind == "risk" and items[0].participant_id == participant.pk
+    assert items[0].priority > triage.Priority.HOMEWORK
+    assert "homework" in [item.kind for item in items]
 
 
 def fake_risk_flags(*, therapist: User, participant_ids: Any, now: Any) -> list[dict[str, Any]]:
