@@ -42,7 +42,6 @@ from therapists.feedback import (
     answers_of,
     describe_submission,
     diary_entries_of,
-    mark_feedback_read,
     next_module_to_release,
     personalise,
     send_feedback,
@@ -160,7 +159,9 @@ def overview(request: Request, pk: int) -> HttpResponse:
     recent: list[Message] = []
     if thread is not None:
         recent = list(
-            thread.messages.select_related("sender", "module").order_by("-created_at", "-pk")[:5]
+            thread.messages.select_related("sender", "module", "homework").order_by(
+                "-created_at", "-pk"
+            )[:5]
         )
         recent.reverse()
     programme = programme_of(participant)
@@ -450,7 +451,6 @@ def my_messages(request: Request) -> HttpResponse:
             form, status = MessageForm(), _("Your message was sent.")
     elif conversation is not None:
         new_ids = conversation.mark_read_by(participant)
-        mark_feedback_read(participant, conversation)
     context = _conversation_context(
         request, conversation, form=form, post_url=post_url, status=status, new_ids=new_ids
     )
