@@ -112,7 +112,7 @@ OWNERS: dict[str, tuple[tuple[str, str], ...]] = {
     "assessments.Questionnaire": PARTICIPANT,
     "assessments.InstrumentResponse": (("person", "questionnaire__participant"),),
     "assessments.RiskFlag": PARTICIPANT,
-    "therapists.CareAssignment": PARTICIPANT,
+    "accounts.CareAssignment": PARTICIPANT,
     "therapists.Thread": PARTICIPANT,
     "therapists.Message": (("person", "thread__participant"),),
     "therapists.ClinicalNote": PARTICIPANT,
