@@ -11,13 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CareRole, User
+from modules.models import HomeworkSubmission
 
 if TYPE_CHECKING:
     from datetime import date, datetime
 
     from django_stubs_ext import StrOrPromise
 
-    from modules.models import HomeworkSubmission, Module
+    from modules.models import Module
 
 # Messages are plain text; the limit keeps a thread readable and bounds what one post can store.
 MESSAGE_MAX_LENGTH = 4000
@@ -108,8 +109,6 @@ class Thread(models.Model):
         """Mark what the other side wrote as read now. Returns the ids of the messages that
         were unread, so that the page can show them as new this once. Feedback on homework is
         marked read on the homework, the one place its read state is kept."""
-        from modules.models import HomeworkSubmission
-
         unread = set(self.messages.unread_by(reader).values_list("pk", flat=True))
         if unread:
             now = timezone.now()
