@@ -699,7 +699,12 @@ class HomeworkSubmissionQuerySet(models.QuerySet["HomeworkSubmission"]):
 
 class HomeworkSubmission(models.Model):
     """A module's homework sent to the therapist's queue. A returned submission stays as history;
-    the participant sends a new one."""
+    the participant sends a new one.
+
+    The therapist's feedback is stored here and only here: its text (`feedback`) and whether the
+    participant has read it (`feedback_read_at`, set on the module's page or in the thread). The
+    message that puts it in the participant's thread (in `therapists`) points at this row and
+    reads both from it, so this app can show and mark feedback without knowing about threads."""
 
     participant = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="homework_submissions"

@@ -197,7 +197,8 @@ def _conversation(
             )
         )
     if with_feedback:
-        # The feedback modules.demo recorded on reviewed homework, as the message it would be.
+        # The feedback modules.demo recorded on reviewed homework, as the message it would be
+        # (its text and read time stay on the homework).
         reviewed = HomeworkSubmission.objects.filter(
             participant=participant, status=HomeworkStatus.REVIEWED, reviewer=therapist
         ).exclude(feedback="")
@@ -207,12 +208,10 @@ def _conversation(
                 Message(
                     thread=thread,
                     sender=therapist,
-                    body=submission.feedback,
                     kind=MessageKind.FEEDBACK,
                     module_id=submission.module_id,
                     homework=submission,
                     created_at=submission.reviewed_at,
-                    read_at=submission.feedback_read_at,
                 )
             )
     Message.objects.bulk_create(sorted(messages, key=lambda message: message.created_at))

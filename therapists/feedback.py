@@ -10,7 +10,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 
 from modules.exercises import Shown, describe, has_content
 from modules.models import (
@@ -72,17 +72,6 @@ def describe_submission(submission: HomeworkSubmission) -> list[ShownAnswer]:
     ]
 
 
-def mark_feedback_read(participant: User, thread: Thread) -> int:
-    """The participant has read the thread: the homework feedback in it counts as read on the
-    module's page too (the modules app shows unread feedback until then)."""
-    return (
-        HomeworkSubmission.objects.visible_to(participant)
-        .filter(feedback_messages__thread=thread)
-        .feedback_unread()
-        .update(feedback_read_at=timezone.now())
-    )
-
-
 def next_module_to_release(participant: User, module: Module) -> Module | None:
     """The module after `module`, if it exists and has not opened yet (two queries)."""
     if module.number is None:
@@ -108,8 +97,9 @@ def send_feedback(
     return_for_more_work: bool = False,
     release: Module | None = None,
 ) -> Message:
-    """Record the review on the submission, send the feedback as a message tied to the module,
-    and release `release` if given: all or nothing."""
+    """Record the review and its feedback on the submission, put it in the thread as a message
+    tied to the module (which reads its text from the submission, see `Message`), and release
+    `release` if given: all or nothing."""
     participant = submission.participant
     with transaction.atomic():
         try:
@@ -122,7 +112,6 @@ def send_feedback(
         thread = Thread.between(participant=participant, staff=therapist)
         message = thread.post(
             sender=therapist,
-            body=body,
             kind=MessageKind.FEEDBACK,
             module=submission.module,
             homework=submission,

@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CareRole, User
+from modules.models import HomeworkSubmission
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from modules.models import HomeworkSubmission, Module
+    from modules.models import Module
 
 # Messages are plain text; the limit keeps a thread readable and bounds what one post can store.
 MESSAGE_MAX_LENGTH = 4000
@@ -71,23 +72,27 @@ class Thread(models.Model):
         self,
         *,
         sender: User,
-        body: str,
+        body: str = "",
         kind: str = "message",
         module: Module | None = None,
         homework: HomeworkSubmission | None = None,
     ) -> Message:
-        """Add a message from one side of the thread to the other."""
+        """Add a message from one side of the thread to the other. A message about reviewed
+        `homework` carries no text of its own: its text is the homework's feedback (see
+        `Message`), so `body` must then be empty."""
         if sender.pk not in (self.participant_id, self.staff_id):
             raise ValueError("Only the two people in a thread can post to it.")
-        body = body.strip()
-        if not body or len(body) > MESSAGE_MAX_LENGTH:
+        if homework is not None and body:
+            raise ValueError("Feedback on homework is stored on the homework, not the message.")
+        text = homework.feedback if homework is not None else body.strip()
+        if not text or len(text) > MESSAGE_MAX_LENGTH:
             raise ValueError("A message must have between 1 and MESSAGE_MAX_LENGTH characters.")
         now = timezone.now()
         with transaction.atomic():
             message = Message.objects.create(
                 thread=self,
                 sender=sender,
-                body=body,
+                body="" if homework is not None else text,
                 kind=kind,
                 module=module,
                 homework=homework,
@@ -99,12 +104,17 @@ class Thread(models.Model):
 
     def mark_read_by(self, reader: User) -> set[int]:
         """Mark what the other side wrote as read now. Returns the ids of the messages that
-        were unread, so that the page can show them as new this once."""
+        were unread, so that the page can show them as new this once. Feedback on homework is
+        marked read on the homework, the one place its read state is kept."""
         unread = set(self.messages.unread_by(reader).values_list("pk", flat=True))
         if unread:
-            Message.objects.filter(pk__in=unread, read_at__isnull=True).update(
-                read_at=timezone.now()
-            )
+            now = timezone.now()
+            Message.objects.filter(
+                pk__in=unread, homework__isnull=True, read_at__isnull=True
+            ).update(read_at=now)
+            HomeworkSubmission.objects.filter(
+                feedback_messages__in=unread, feedback_read_at__isnull=True
+            ).update(feedback_read_at=now)
         return unread
 
 
@@ -115,7 +125,12 @@ class MessageKind(models.TextChoices):
 
 class MessageQuerySet(models.QuerySet["Message"]):
     def unread_by(self, user: User) -> MessageQuerySet:
-        return self.filter(read_at__isnull=True).exclude(sender=user)
+        """Not yet read by `user`, who did not write them. Feedback on homework counts as read
+        once its homework does (`HomeworkSubmission.feedback_read_at`)."""
+        return self.exclude(sender=user).filter(
+            Q(homework__isnull=True, read_at__isnull=True)
+            | Q(homework__isnull=False, homework__feedback_read_at__isnull=True)
+        )
 
     def from_participants(self) -> MessageQuerySet:
         return self.filter(sender_id=F("thread__participant_id"))
@@ -123,7 +138,13 @@ class MessageQuerySet(models.QuerySet["Message"]):
 
 class Message(models.Model):
     """One plain-text message. Its text is shown escaped; nothing in it is ever rendered as
-    markup, and it never appears in e-mails or logs."""
+    markup, and it never appears in e-mails or logs.
+
+    Feedback on homework is stored once, on the homework (`modules.HomeworkSubmission.feedback`
+    and `feedback_read_at`), because the participant's module page in `modules` shows it and
+    marks it read, and `modules` cannot read this app. The feedback's place in the thread is a
+    message tied to the homework with an empty `body`; `text` and `seen_at` read the homework
+    (this app may import `modules`). A constraint keeps such a message free of its own text."""
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
     sender = models.ForeignKey(
@@ -155,14 +176,29 @@ class Message(models.Model):
                 fields=["thread"], condition=Q(read_at__isnull=True), name="message_unread_idx"
             ),
         ]
+        constraints = [
+            # Feedback text and its read state live on the homework only.
+            models.CheckConstraint(
+                condition=Q(homework__isnull=True) | Q(body="", read_at__isnull=True),
+                name="feedback_message_keeps_no_copy",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Message {self.pk}"
 
     @property
+    def text(self) -> str:
+        """What the message says: its own body, or, for feedback, the homework's feedback."""
+        if self.homework_id is not None and self.homework is not None:
+            return self.homework.feedback
+        return self.body
+
+    @property
     def seen_at(self) -> datetime | None:
-        """When the recipient read it: in the thread, or, for feedback, on the module's page."""
-        if self.read_at is None and self.homework_id is not None and self.homework is not None:
+        """When the recipient read it: for feedback, the homework's read time (in the thread or
+        on the module's page), else the message's own."""
+        if self.homework_id is not None and self.homework is not None:
             return self.homework.feedback_read_at
         return self.read_at
 

@@ -23,6 +23,16 @@ urlpatterns = [
         views.release_module,
         name="release-module",
     ),
+    path(
+        "care/participants/<int:pk>/modules/<int:number>/hold/",
+        views.hold_module,
+        name="hold-module",
+    ),
+    path(
+        "care/participants/<int:pk>/modules/<int:number>/hold/lift/",
+        views.lift_module_hold,
+        name="lift-module-hold",
+    ),
     path("care/templates/", views.template_list, name="templates"),
     path("care/templates/new/", views.template_edit, name="template-create"),
     path("care/templates/<int:pk>/", views.template_edit, name="template-edit"),

@@ -44,7 +44,6 @@ from therapists.feedback import (
     answers_of,
     describe_submission,
     diary_entries_of,
-    mark_feedback_read,
     next_module_to_release,
     personalise,
     send_feedback,
@@ -162,13 +161,15 @@ def overview(request: Request, pk: int) -> HttpResponse:
     recent: list[Message] = []
     if thread is not None:
         recent = list(
-            thread.messages.select_related("sender", "module").order_by("-created_at", "-pk")[:5]
+            thread.messages.select_related("sender", "module", "homework").order_by(
+                "-created_at", "-pk"
+            )[:5]
         )
         recent.reverse()
     programme = caseload_queries.programme_of(participant)
     has_programme = programme_enabled_for(participant)
-    next_module = (
-        next((row.module for row in programme if row.state in ("locked", "held")), None)
+    next_row = (
+        next((row for row in programme if row.state in ("locked", "held")), None)
         if has_programme
         else None
     )
@@ -181,7 +182,8 @@ def overview(request: Request, pk: int) -> HttpResponse:
             "module_count": PROGRAMME_MODULES,
             "programme": programme,
             "has_programme": has_programme,
-            "next_module": next_module,
+            "next_module": next_row.module if next_row else None,
+            "next_module_held": next_row is not None and next_row.state == "held",
             "answers": answers_of(participant),
             "diary_entries": diary_entries_of(participant, limit=OVERVIEW_DIARY_ENTRIES),
             "recent_messages": recent,
@@ -300,13 +302,57 @@ def _send_feedback(
 @require_POST
 def release_module(request: Request, pk: int, number: int) -> HttpResponse:
     """Open a module for a participant now, ahead of the programme's rule."""
-    participant = get_caseload_participant(request.user, pk)
-    if not programme_enabled_for(participant):
-        raise Http404  # a study arm without the programme has no modules to open
-    module = get_object_or_404(Module.objects.active(), number=number)
+    participant, module = _programme_module(request, pk, number)
     # Enrolment.release writes its own access-log row for the change.
     Enrolment.enrol(participant).release(module, by=request.user)
     messages.success(request, _("Module %(number)s is now open.") % {"number": module.number})
+    return redirect(reverse("therapists:overview", args=[participant.pk]) + "#programme")
+
+
+def _programme_module(request: Request, pk: int, number: int) -> tuple[User, Module]:
+    """The caseload participant (else 404) and one of the programme's modules, for the actions
+    on the programme panel. A study arm without the programme has no modules to change."""
+    participant = get_caseload_participant(request.user, pk)
+    if not programme_enabled_for(participant):
+        raise Http404
+    return participant, get_object_or_404(Module.objects.active(), number=number)
+
+
+@therapist_required
+@require_POST
+def hold_module(request: Request, pk: int, number: int) -> HttpResponse:
+    """Keep a module that has not opened yet from opening by the programme's rule."""
+    participant, module = _programme_module(request, pk, number)
+    try:
+        # Enrolment.hold writes its own access-log row for the change.
+        Enrolment.enrol(participant).hold(module, by=request.user)
+    except ValueError:
+        messages.error(
+            request,
+            _("Module %(number)s is open already and cannot be held back.")
+            % {"number": module.number},
+        )
+    else:
+        messages.success(
+            request,
+            _("Module %(number)s is held back: it will not open until you let it.")
+            % {"number": module.number},
+        )
+    return redirect(reverse("therapists:overview", args=[participant.pk]) + "#programme")
+
+
+@therapist_required
+@require_POST
+def lift_module_hold(request: Request, pk: int, number: int) -> HttpResponse:
+    """Let a held module open again by the programme's rule (from now on)."""
+    participant, module = _programme_module(request, pk, number)
+    # Enrolment.lift_hold writes its own access-log row for the change.
+    Enrolment.enrol(participant).lift_hold(module, by=request.user)
+    messages.success(
+        request,
+        _("Module %(number)s is no longer held back and opens by the programme's rule.")
+        % {"number": module.number},
+    )
     return redirect(reverse("therapists:overview", args=[participant.pk]) + "#programme")
 
 
@@ -452,7 +498,6 @@ def my_messages(request: Request) -> HttpResponse:
             form, status = MessageForm(), _("Your message was sent.")
     elif conversation is not None:
         new_ids = conversation.mark_read_by(participant)
-        mark_feedback_read(participant, conversation)
     context = _conversation_context(
         request, conversation, form=form, post_url=post_url, status=status, new_ids=new_ids
     )

@@ -104,7 +104,8 @@ def test_a_therapist_reviews_homework_from_the_queue_and_the_participant_reads_t
     homework.refresh_from_db()
     assert homework.status == HomeworkStatus.REVIEWED
     message = Message.objects.get(homework=homework)
-    assert message.body.endswith("Noticing the tension is the first step.")
+    # The message shows the homework's feedback, the one copy of its text.
+    assert message.text.endswith("Noticing the tension is the first step.")
 
     # The patient overview.
     page.goto(f"{page.base_url}/care/participants/{participant.pk}/")
@@ -124,7 +125,8 @@ def test_a_therapist_reviews_homework_from_the_queue_and_the_participant_reads_t
     assert page.get_by_text("Feedback: 1. Module title 1").is_visible()
     assert_accessible(page)
     message.refresh_from_db()
-    assert message.read_at is not None
+    # Feedback's read state is the homework's; the message reports it as seen_at.
+    assert message.seen_at is not None
 
     # And answers without reloading the page.
     page.get_by_label("Your message").fill("Thank you!")

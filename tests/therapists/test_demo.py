@@ -35,7 +35,9 @@ def test_the_demo_gives_both_participants_a_conversation_and_therapists_template
     ).exists()
     feedback = Message.objects.filter(thread__participant=sara, kind=MessageKind.FEEDBACK)
     assert feedback.exists()
-    assert all(m.homework and m.homework.feedback == m.body and m.module for m in feedback)
+    # The text is the homework's, shown through the message; the message keeps no copy.
+    assert all(m.homework and m.homework.feedback == m.text and m.module for m in feedback)
+    assert all(m.homework.feedback and m.body == "" for m in feedback if m.homework)
     assert Message.objects.filter(
         thread__participant=sara, sender=sara, read_at__isnull=True
     ).exists()  # the therapist's queue shows an unread message

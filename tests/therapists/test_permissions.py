@@ -26,6 +26,8 @@ PARTICIPANT_PAGES = [
     ("therapists:review", "get"),
     ("therapists:review", "post"),
     ("therapists:release-module", "post"),
+    ("therapists:hold-module", "post"),
+    ("therapists:lift-module-hold", "post"),
 ]
 THERAPIST_PAGES = [
     ("therapists:dashboard", "get"),
@@ -74,7 +76,11 @@ def template(site: Any, therapist: Any) -> FeedbackTemplate:
 def _url(name: str, participant: Any, homework: Any, template: Any) -> str:
     if name == "therapists:review":
         return reverse(name, args=[participant.pk, homework.pk])
-    if name == "therapists:release-module":
+    if name in {
+        "therapists:release-module",
+        "therapists:hold-module",
+        "therapists:lift-module-hold",
+    }:
         return reverse(name, args=[participant.pk, 2])
     if name in {n for n, _ in PARTICIPANT_PAGES} or name == "therapists:assignment-edit":
         return reverse(name, args=[participant.pk])

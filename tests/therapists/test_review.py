@@ -147,7 +147,8 @@ def test_returning_for_more_work_reopens_the_homework(
     )
     homework.refresh_from_db()
     assert homework.status == HomeworkStatus.RETURNED
-    assert Message.objects.get().body == "Could you add an example?"
+    # The message shows the homework's feedback, the one copy of its text.
+    assert Message.objects.get().text == "Could you add an example?"
 
 
 def test_the_next_module_can_be_released_from_the_same_form(
