@@ -61,6 +61,9 @@ def test_it_renders_pages_and_serves_their_cache_busted_static_files_with_debug_
     assert client.get("/static/css/app.css").status_code == 200
     health = client.get("/healthz")
     assert health.status_code == 200 and health.json()["status"] == "ok"
+    # Polled every few seconds by compose: no session, no cookie.
+    assert "Set-Cookie" not in health.headers
+    assert platform.sql("SELECT count(*) FROM django_session") == [(0,)]
 
 
 def test_it_keeps_a_session_started_on_one_web_process_on_the_other(platform: Topology) -> None:
