@@ -38,7 +38,8 @@ case "$service" in
         exec "$PYTHON" - "$BIND" <<'PY'
 import os, sys, urllib.request
 port = sys.argv[1].rsplit(":", 1)[1]
-host = (os.environ.get("ALLOWED_HOSTS") or "localhost").split(",")[0].strip()
+host = (os.environ.get("ALLOWED_HOSTS") or "localhost").split(",")[0].strip().lstrip(".")
+host = "localhost" if host in ("", "*") else host
 request = urllib.request.Request(f"http://127.0.0.1:{port}/healthz", headers={"Host": host})
 with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310  # a fixed local URL
     sys.exit(0 if response.status == 200 else 1)
