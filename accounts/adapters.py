@@ -67,6 +67,12 @@ def _fernet() -> Fernet:
 class MFAAdapter(DefaultMFAAdapter):
     """TOTP secrets and recovery-code seeds are encrypted at rest."""
 
+    def get_public_key_credential_rp_entity(self) -> dict[str, str]:
+        # The name a passkey is saved under on the person's device: the platform's, rather
+        # than the host name allauth falls back to without the sites framework.
+        entity: dict[str, str] = super().get_public_key_credential_rp_entity()
+        return {**entity, "name": settings.PLATFORM_NAME}
+
     def encrypt(self, text: str) -> str:
         return _fernet().encrypt(text.encode()).decode()
 

@@ -288,7 +288,12 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
 }
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# Passkeys (WebAuthn): a second factor like the authenticator app, and, for a passkey added as
+# "passwordless" (it verifies the person: PIN or biometrics), a sign-in of its own.
+MFA_PASSKEY_LOGIN_ENABLED = True
+# WebAuthn needs a secure origin; plain http://localhost is allowed for development and tests only.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", DEBUG)
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "iCBT")
 # Key for encrypting TOTP secrets and recovery seeds at rest (Fernet key, urlsafe base64, 32 bytes).
 # Without one, a key is derived from SECRET_KEY, which is acceptable only for development.
@@ -317,7 +322,7 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {

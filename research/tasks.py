@@ -13,6 +13,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.core.files import File
+from django.db.models import Q
 from django.utils import timezone
 
 from research.models import DataExport, JobState, Report
@@ -59,9 +60,11 @@ def generate_weekly_reports(period_start: str = "") -> int:
     start = date.fromisoformat(period_start) if period_start else reports.last_complete_week(now)[0]
     due = reports.ensure_weekly_reports(start)
     stale = now - timedelta(hours=1)
+    # `due` holds only claimable rows, so a running one in it was claimed by a worker that died
+    # (STALE_CLAIM ago): its task is gone with the worker, and it is queued again at once.
     queued = list(
-        Report.objects.filter(pk__in=due, state=JobState.PENDING)
-        .exclude(queued_at__gte=stale)
+        Report.objects.filter(pk__in=due)
+        .filter(Q(state=JobState.RUNNING) | ~Q(queued_at__gte=stale))
         .values_list("pk", flat=True)
     )
     Report.objects.filter(pk__in=queued).update(queued_at=now)

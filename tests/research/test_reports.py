@@ -316,6 +316,31 @@ def test_the_weekly_sweep_makes_one_report_per_therapist_and_open_study_once(
 
 
 @time_machine.travel(NOW, tick=False)
+def test_it_queues_again_at_once_a_report_whose_worker_died_while_making_it(
+    monkeypatch, therapist, participant
+) -> None:  # type: ignore[no-untyped-def]
+    from research.models import STALE_CLAIM
+
+    queued = Queued()
+    monkeypatch.setattr(tasks, "generate_report", queued)
+    assert tasks.generate_weekly_reports() == 1
+    [report] = Report.objects.filter(period_start=WEEK)
+    # Claimed by a worker that was killed: running, and its task gone with it.
+    assert report.claim(NOW)
+    assert tasks.generate_weekly_reports() == 0
+    # Once the claim is stale, the sweep queues it again without waiting for queued_at's hour.
+    later = NOW + STALE_CLAIM + timedelta(minutes=1)
+    with time_machine.travel(later, tick=False):
+        assert tasks.generate_weekly_reports() == 1
+        # The next worker claims it: it is no longer stale, and not queued again.
+        assert report.claim(later)
+        assert tasks.generate_weekly_reports() == 0
+    assert queued.ids == [report.pk, report.pk]
+    report.refresh_from_db()
+    assert report.attempts == 2
+
+
+@time_machine.travel(NOW, tick=False)
 def test_the_task_makes_a_report_once_and_announces_it_without_health_data(
     therapist, site, programme
 ) -> None:  # type: ignore[no-untyped-def]
