@@ -473,8 +473,8 @@ EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 
 # --- Assessments ----------------------------------------------------------------------------
 
-# The clinic's licensed item texts (YAML or JSON; docs/instrument-texts.md). Without it, licensed
-# instruments show neutral placeholders.
+# The clinic's licensed item texts (YAML or JSON; docs/instrument-texts.md). A licensed
+# instrument is asked only in the languages whose texts this file holds; until then it waits.
 INSTRUMENT_TEXTS_FILE = env_str("INSTRUMENT_TEXTS_FILE")
 # Items per questionnaire page: few, for people with pain and fatigue.
 ASSESSMENTS_ITEMS_PER_PAGE = env_int("ASSESSMENTS_ITEMS_PER_PAGE", 5)
