@@ -13,8 +13,8 @@ participant reads at READING_WORDS_PER_MINUTE, plus the time to answer each exer
 from __future__ import annotations
 
 import html
-import re
 import math
+import re
 from typing import Any
 
 from modules.schema import ANSWER_SECONDS
