@@ -94,7 +94,7 @@ def word_count(text: str) -> int:
 def _field_seconds(field: dict[str, Any], rows: int) -> int:
     if field["type"] == "table":
         columns = sum(_field_seconds(column, 1) for column in field["columns"])
-        return min(rows, field["max_rows"]) * columns
+        return min(rows, int(field["max_rows"])) * columns
     return ANSWER_SECONDS[field["type"]]
 
 
