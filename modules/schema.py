@@ -45,6 +45,21 @@ MAX_MAX_ROWS = 50
 SCALE_MIN, SCALE_MAX = 0, 10
 # Keys that only carry words; everything else is structure and must match across languages.
 TEXT_KEYS = {"label", "help", "min_label", "max_label"}
+EXERCISE_KEYS = ("fields", "diary", "chart", "practice_minutes")
+MAX_PRACTICE_MINUTES = 20
+# Seconds to answer one field once its label has been read (the label's words are counted as
+# reading time). Set for someone tired, often typing on a phone: a short text is a few words,
+# a long text two or three sentences. Used for the module's estimated minutes
+# (modules/readability.py, docs/content-format.md).
+ANSWER_SECONDS = {
+    "short_text": 20,
+    "long_text": 60,
+    "scale": 5,
+    "single_choice": 8,
+    "multiple_choice": 15,
+    "date": 5,
+    "time": 5,
+}
 
 
 class SpecChecker:
@@ -86,9 +101,10 @@ class SpecChecker:
             )
             return None
         for key in block:
-            if key not in {"fields", "diary", "chart"}:
+            if key not in EXERCISE_KEYS:
                 self.fail(
-                    block.line_of(key), f"unknown exercise key `{key}` (use fields, diary, chart)"
+                    block.line_of(key),
+                    f"unknown exercise key `{key}` (use {', '.join(EXERCISE_KEYS)})",
                 )
         spec: dict[str, Any] = {"diary": "", "chart": "", "fields": []}
         fields = block.get("fields")
@@ -121,6 +137,12 @@ class SpecChecker:
                 )
             else:
                 spec["chart"] = chart
+        if "practice_minutes" in block:
+            # Only present when declared, so that specs stored before the key existed still
+            # compare equal on a reload.
+            spec["practice_minutes"] = self.integer(
+                block, "practice_minutes", 0, 1, MAX_PRACTICE_MINUTES, "exercise"
+            )
         return spec
 
     def field_list(

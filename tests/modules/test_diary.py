@@ -107,3 +107,32 @@ def test_without_javascript_an_entry_is_saved_and_the_page_reloads(client, diary
     assert response.status_code == 302
     assert response["Location"].endswith(f"#diary-{diary.pk}")
     assert DiaryEntry.objects.count() == 1
+
+
+def test_a_relaxation_log_in_an_exercise_step_takes_entries_and_shows_them(
+    client, enrolled, therapist
+):
+    # From module 6 on, each stage of applied relaxation keeps its log in an exercise step
+    # (the homework is the module's own topic), so a diary must work outside the homework.
+    complete_module(enrolled, 1)
+    Enrolment.objects.get(participant=enrolled).release(Module.objects.get(number=6), by=therapist)
+    client.force_login(enrolled)
+    log = step(6, "relaxation-log")
+    assert log.kind == "exercise" and log.diary == "relaxation"
+    page = client.get(reverse("modules:step-detail", args=[6, log.slug]))
+    assert page.status_code == 200 and "Din logg för avslappning" in page.content.decode()
+    response = client.post(
+        reverse("modules:diary-entry-add", args=[6, log.slug]),
+        {
+            "entry_token": str(uuid.uuid4()),
+            "a-date": "2026-03-02",
+            "a-method": "release_only",
+            "a-tension_before": "7",
+            "a-tension_after": "4",
+            "a-notes": "Axlarna släppte",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200 and response["X-Entry-Saved"] == "1"
+    entry = DiaryEntry.objects.get(participant=enrolled, step=log)
+    assert entry.data["tension_after"] == 4 and entry.data["method"] == "release_only"
