@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.modules.readability import exercise_text, html_to_text, lix
+from modules.readability import exercise_text, html_to_text, lix
 
 LIX_LIMIT = 40
 
