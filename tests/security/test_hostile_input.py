@@ -825,7 +825,7 @@ def test_the_server_error_page_renders_without_a_request() -> None:
 
 
 def test_questionnaire_answers_that_are_not_numbers_or_options_are_refused(
-    participant: User, participant_client: Client
+    participant: User, participant_client: Client, clinic_texts: str
 ) -> None:
     from assessments.models import InstrumentResponse
     from assessments.schedules import seed_default_schedule
