@@ -654,21 +654,37 @@ class DiaryEntry(models.Model):
         entry_date: Any,
         token: uuid.UUID,
     ) -> tuple[DiaryEntry, bool]:
-        """Add an entry once per token; return (entry, created)."""
-        try:
-            with transaction.atomic():
-                return cls.objects.get_or_create(
-                    participant=participant,
-                    client_token=token,
-                    defaults={
-                        "step": step,
-                        "data": data,
-                        "entry_date": entry_date,
-                        "content_version": step.module.version,
-                    },
-                )
-        except IntegrityError:
-            return cls.objects.get(participant=participant, client_token=token), False
+        """Add an entry once per token; return (entry, created).
+
+        The same token sent again with other content is the participant's correction (Back,
+        edit, send; or a retry of an edited entry): it replaces what the token stored, so the
+        page's "saved" is true of what they sent. A token of another step is refused."""
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    entry, created = cls.objects.get_or_create(
+                        participant=participant,
+                        client_token=token,
+                        defaults={
+                            "step": step,
+                            "data": data,
+                            "entry_date": entry_date,
+                            "content_version": step.module.version,
+                        },
+                    )
+            except IntegrityError:
+                created = False
+            if created:
+                return entry, True
+            entry = cls.objects.select_for_update().get(participant=participant, client_token=token)
+            if entry.step_id != step.pk:
+                raise ValueError("This entry token belongs to another step.")
+            if entry.data != data or entry.entry_date != entry_date:
+                entry.data = data
+                entry.entry_date = entry_date
+                entry.content_version = step.module.version
+                entry.save(update_fields=["data", "entry_date", "content_version"])
+            return entry, False
 
 
 # --- Homework --------------------------------------------------------------------------------

@@ -235,13 +235,16 @@ def diary_entry_add(request: Request, number: int, slug: str) -> HttpResponse:
         response = render(request, template, {"page": page}, status=400)
         response["X-Autosave-Error"] = "invalid"
         return response
-    DiaryEntry.add(
-        participant=request.user,
-        step=step,
-        data=form.answer(),
-        entry_date=form.first_date() or timezone.localdate(),
-        token=form.token,
-    )
+    try:
+        DiaryEntry.add(
+            participant=request.user,
+            step=step,
+            data=form.answer(),
+            entry_date=form.first_date() or timezone.localdate(),
+            token=form.token,
+        )
+    except ValueError:
+        return HttpResponse(_("The page is out of date. Reload it and try again."), status=400)
     note_activity(request.user, step)
     if request.htmx:
         page = build_step_page(step, request.user)
