@@ -115,6 +115,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "accounts.middleware.OnboardingMiddleware",
+    "accounts.middleware.SecondFactorChangeMiddleware",
     "accounts.middleware.NoStoreMiddleware",
     "icbt.middleware.FormEncodingMiddleware",
 ]
@@ -286,7 +287,16 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",  # nosec B105  # a rate limit, not a password
     "signup": "20/m/ip",
 }
+# Every change of password, e-mail address or second factor sends the owner a security e-mail
+# (what changed, when, from which address and browser; never a code or a secret).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# A password, e-mail or second-factor change needs the password (or a second factor) entered
+# within this many seconds; removing or replacing a second factor needs the second factor
+# itself (accounts.middleware.SecondFactorChangeMiddleware).
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+# Recovery codes are shown once, right after they are made; later they are masked.
+MFA_RECOVERY_CODES_SHOW_ONCE = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "iCBT")
 # Key for encrypting TOTP secrets and recovery seeds at rest (Fernet key, urlsafe base64, 32 bytes).
