@@ -279,6 +279,16 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# Rate limits are counted per client address. Behind a reverse proxy every request comes from
+# the proxy's address, so one person's wrong passwords would lock everyone out: set
+# TRUSTED_PROXY_COUNT to the number of proxies in front of gunicorn that append to
+# X-Forwarded-For (1 for one TLS proxy), and the client address is taken from that header. Left
+# at 0 the header is ignored, since a client can write anything into it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# Per account ("key"), failed sign-ins are counted in a sliding window of five minutes, so a
+# stranger guessing at a named account can hold it shut for five minutes after their last
+# guess, never longer, and a password reset lifts it at once.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
