@@ -148,4 +148,5 @@ class SecondFactorChangeMiddleware:
             return None
         from allauth.account.internal.flows.reauthentication import suspend_request
 
-        return suspend_request(request, reverse("mfa_reauthenticate"))
+        held: HttpResponse = suspend_request(request, reverse("mfa_reauthenticate"))
+        return held
