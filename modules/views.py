@@ -38,6 +38,8 @@ from modules.progress import complete_step, module_states, note_activity, record
 from modules.workbook import build_workbook, render_workbook_pdf
 
 View = Callable[..., HttpResponse]
+# The largest value the revision columns hold (a 32-bit integer in PostgreSQL).
+MAX_REVISION = 2_147_483_647
 
 
 class Request(AuthenticatedHttpRequest):
@@ -132,6 +134,9 @@ def answer_save(request: Request, number: int, slug: str) -> HttpResponse:
     try:
         base_revision = int(request.POST.get("revision", ""))
     except ValueError:
+        base_revision = -1
+    if base_revision > MAX_REVISION:
+        # More than the column holds: no page was ever given such a revision.
         base_revision = -1
     if base_revision < 0 or not form.is_valid():
         if base_revision < 0:
