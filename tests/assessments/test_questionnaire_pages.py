@@ -483,3 +483,14 @@ def test_a_page_sent_after_another_tab_submitted_is_refused_with_a_message(
         response = client.post(page_url(baseline, 1), {"q1": "99", "go": "next"})
     assert response["Location"] == reverse("assessments:questionnaire", args=[baseline.pk])
     assert stored(participant, baseline, "pain_vas") == {"q1": 40}
+
+
+def test_a_decimal_in_a_whole_number_item_is_a_form_error_not_a_stored_answer(caplog):
+    from assessments.forms import PageForm
+
+    item = get_instrument("fiq").item("q12")
+    form = PageForm({"q12": "3.5"}, items=[item])
+    assert not form.is_valid()
+    assert form.errors["q12"] == ["Give a whole number."]
+    assert PageForm({"q12": "3"}, items=[item]).answers() == {"q12": 3}
+    assert "3.5" not in caplog.text
