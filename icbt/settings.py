@@ -314,6 +314,10 @@ MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "iCBT")
 MFA_ENCRYPTION_KEY = env_str("MFA_ENCRYPTION_KEY")
 USERSESSIONS_TRACK_ACTIVITY = True
 
+# Flash messages can quote what a participant wrote (an activity's text): kept in the session,
+# in the database, never in a cookie, which is signed but readable.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 # --- Sessions -------------------------------------------------------------------------------
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -878,3 +878,22 @@ def test_valid_multipart_form_data_is_stored_as_written(
     response = participant_client.post(reverse("therapists:my-messages"), {"body": text})
     assert response.status_code == 302
     assert Message.objects.get().body == text
+
+
+def test_flash_messages_are_kept_in_the_session_not_in_a_cookie(
+    participant_client: Client, modules: list[Module]
+) -> None:
+    response = participant_client.post(
+        reverse("therapists:my-messages"), {"body": "Min aktivitet: promenad"}
+    )
+    assert response.status_code == 302
+    assert "messages" not in response.cookies
+    page = participant_client.get(response["Location"])
+    assert "messages" not in page.cookies
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_export_cells_starting_like_a_formula_are_neutralised(start: str) -> None:
+    from research.export import _cell
+
+    assert _cell(f"{start}HYPERLINK(1)") == f"'{start}HYPERLINK(1)"
