@@ -32,7 +32,15 @@ from modules.access import (
     programme_for,
 )
 from modules.exercises import ExerciseForm, describe
-from modules.models import Answer, DiaryEntry, HomeworkSubmission, Module, StaleRevision, Step
+from modules.models import (
+    Answer,
+    DiaryEntry,
+    HomeworkLocked,
+    HomeworkSubmission,
+    Module,
+    StaleRevision,
+    Step,
+)
 from modules.pages import StepPage, build_module_page, build_step_page
 from modules.progress import complete_step, module_states, note_activity, record_step_visit
 from modules.workbook import build_workbook, render_workbook_pdf
@@ -152,6 +160,9 @@ def answer_save(request: Request, number: int, slug: str) -> HttpResponse:
         )
     except StaleRevision as stale:
         return _conflict(request, step, stale.current, refused=form.answer())
+    except HomeworkLocked:
+        # Sent from another tab after this page was read.
+        return _read_only(request, build_step_page(step, request.user))
     note_activity(request.user, step)
     page.revision = page.answer.revision
     if request.htmx:
@@ -248,6 +259,8 @@ def diary_entry_add(request: Request, number: int, slug: str) -> HttpResponse:
             entry_date=form.first_date() or timezone.localdate(),
             token=form.token,
         )
+    except HomeworkLocked:
+        return _read_only(request, build_step_page(step, request.user))
     except ValueError:
         return HttpResponse(_("The page is out of date. Reload it and try again."), status=400)
     note_activity(request.user, step)
