@@ -25,16 +25,16 @@ def start_session_clock(sender: Any, request: HttpRequest, user: Any, **kwargs: 
 # its owner's own action; allauth sends the security e-mail (ACCOUNT_EMAIL_NOTIFICATIONS).
 
 SECURITY_ACTIONS = {
-    "password_changed": "security: password changed",
-    "password_set": "security: password set",
-    "password_reset": "security: password reset",
-    "email_added": "security: e-mail address added",
-    "email_changed": "security: e-mail address changed",
-    "email_removed": "security: e-mail address removed",
-    "email_confirmed": "security: e-mail address verified",
-    "authenticator_added": "security: second factor added",
-    "authenticator_removed": "security: second factor removed",
-    "authenticator_reset": "security: recovery codes replaced",
+    "password_changed": "password-changed",
+    "password_set": "password-set",
+    "password_reset": "password-reset",
+    "email_added": "email-address-added",
+    "email_changed": "email-address-changed",
+    "email_removed": "email-address-removed",
+    "email_confirmed": "email-address-verified",
+    "authenticator_added": "second-factor-added",
+    "authenticator_removed": "second-factor-removed",
+    "authenticator_reset": "recovery-codes-replaced",
 }
 
 

@@ -47,7 +47,7 @@ def test_a_staff_member_removes_their_second_factor_after_entering_a_code(client
     body = f"{mail.outbox[0].subject}\n{mail.outbox[0].body}"
     assert TOTP_SECRET not in body and current_totp_code() not in body
     assert AccessLog.objects.filter(
-        actor=therapist, subject=therapist, action="security: second factor removed"
+        actor=therapist, subject=therapist, action="second-factor-removed"
     ).exists()
 
 
@@ -90,5 +90,5 @@ def test_a_password_change_sends_a_security_email_and_writes_an_access_log_row(c
     assert [m.to for m in mail.outbox] == [[participant.email]]
     assert "another-long-secret" not in mail.outbox[0].body
     assert AccessLog.objects.filter(
-        actor=participant, subject=participant, action="security: password changed"
+        actor=participant, subject=participant, action="password-changed"
     ).exists()
