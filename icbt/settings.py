@@ -252,7 +252,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # --- Auth, allauth and MFA ------------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.auth_backends.VerifiedEmailBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -275,6 +275,10 @@ ACCOUNT_UNIQUE_EMAIL = True
 # Signup only happens through an invitation sent to the address, which proves it; addresses of
 # people created by an admin are verified by the admin who creates them.
 ACCOUNT_EMAIL_VERIFICATION = "none"
+# A person has one address. A new one is sent a confirmation link and replaces the old only once
+# confirmed; until then it signs nobody in (accounts.auth_backends) and takes no address from
+# anyone invited to it (accounts.forms.InvitationSignupForm).
+ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
