@@ -162,6 +162,16 @@ def caseload(request: Request) -> HttpResponse:
 @require_GET
 def overview(request: Request, pk: int) -> HttpResponse:
     participant = _open(request, pk, action="patient overview", page="overview")
+    return _overview(request, participant)
+
+
+def _overview(
+    request: Request,
+    participant: User,
+    *,
+    note_form: ClinicalNoteForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     summary = caseload_queries.annotated(
         User.objects.get_queryset().filter(pk=participant.pk), therapist=request.user
     ).get()
@@ -193,7 +203,7 @@ def overview(request: Request, pk: int) -> HttpResponse:
             "diary_entries": diary_entries_of(participant, limit=OVERVIEW_DIARY_ENTRIES),
             "recent_messages": recent,
             "notes": ClinicalNote.objects.about(participant).select_related("author")[:20],
-            "note_form": ClinicalNoteForm(),
+            "note_form": note_form or ClinicalNoteForm(),
             "time": caseload_queries.time_spent(participant),
             "time_entries": TimeEntry.objects.about(participant).select_related("staff")[:10],
             "time_form": TimeEntryForm(initial={"performed_on": timezone.localdate()}),
@@ -201,6 +211,7 @@ def overview(request: Request, pk: int) -> HttpResponse:
             "physio": physio_sections(participant, start=WeekForm(request.GET or None).start()),
             "week_url": reverse("therapists:overview", args=[participant.pk]),
         },
+        status=status,
     )
 
 
@@ -327,13 +338,14 @@ def note_add(request: Request, pk: int) -> HttpResponse:
         note.participant, note.author = participant, request.user
         note.save()
         messages.success(request, _("The note was saved."))
-    else:
-        messages.error(
-            request,
-            _("The note was not saved: %(errors)s")
-            % {"errors": " ".join(str(e) for e in form.errors.get("body", []))},
-        )
-    return redirect(reverse("therapists:overview", args=[participant.pk]) + "#notes")
+        return redirect(reverse("therapists:overview", args=[participant.pk]) + "#notes")
+    # Shown back with its errors: what the therapist wrote is not thrown away.
+    messages.error(
+        request,
+        _("The note was not saved: %(errors)s")
+        % {"errors": " ".join(str(e) for e in form.errors.get("body", []))},
+    )
+    return _overview(request, participant, note_form=form, status=400)
 
 
 @therapist_required
