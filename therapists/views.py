@@ -399,8 +399,9 @@ def _conversation_context(
 
 
 def _send(request: Request, thread: Thread, form: MessageForm) -> Message:
-    message = thread.post(sender=request.user, body=form.cleaned_data["body"])
-    notify.message_sent(message)
+    message, created = thread.post_once(sender=request.user, body=form.cleaned_data["body"])
+    if created:
+        notify.message_sent(message)
     return message
 
 
