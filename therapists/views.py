@@ -170,7 +170,6 @@ def _overview(
     participant: User,
     *,
     note_form: ClinicalNoteForm | None = None,
-    status: int = 200,
 ) -> HttpResponse:
     summary = caseload_queries.annotated(
         User.objects.get_queryset().filter(pk=participant.pk), therapist=request.user
@@ -211,7 +210,6 @@ def _overview(
             "physio": physio_sections(participant, start=WeekForm(request.GET or None).start()),
             "week_url": reverse("therapists:overview", args=[participant.pk]),
         },
-        status=status,
     )
 
 
@@ -345,7 +343,8 @@ def note_add(request: Request, pk: int) -> HttpResponse:
         _("The note was not saved: %(errors)s")
         % {"errors": " ".join(str(e) for e in form.errors.get("body", []))},
     )
-    return _overview(request, participant, note_form=form, status=400)
+    # 200, as every form shown back with its errors (htmx swaps in no 4xx response).
+    return _overview(request, participant, note_form=form)
 
 
 @therapist_required
