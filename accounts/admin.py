@@ -3,8 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from accounts.models import (
     AccessLog,
@@ -17,13 +18,63 @@ from accounts.models import (
 )
 
 
+class AccessLoggedAdmin(admin.ModelAdmin[Any]):
+    """An admin whose list and detail pages show people's data: every read by the technical
+    admin writes an access-log row, as staff reads in the workspace do. A list is one row (not
+    one per person listed); a detail page names the person it is about."""
+
+    # The field holding the person a row is about; "" when the row is the person (User).
+    access_log_subject = "participant"
+
+    def _subject(self, obj: Any) -> User | None:
+        if obj is None:
+            return None
+        subject = getattr(obj, self.access_log_subject) if self.access_log_subject else obj
+        return subject if isinstance(subject, User) else None
+
+    def _record(self, request: HttpRequest, action: str, obj: Any = None) -> None:
+        user = request.user
+        assert isinstance(user, User)
+        detail = self.model._meta.model_name or ""
+        if obj is not None:
+            detail += f" {obj.pk}"
+        AccessLog.record(
+            actor=user,
+            role=user.primary_role or "",
+            subject=self._subject(obj),
+            action=action,
+            detail=detail,
+        )
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            self._record(request, "admin-list")
+        return response
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            self._record(request, "admin-view", self.get_object(request, unquote(object_id)))
+        return response
+
+
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin[Site]):
     list_display = ["name", "code"]
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin[User]):
+class UserAdmin(AccessLoggedAdmin, BaseUserAdmin[User]):
+    access_log_subject = ""
     ordering = ["email"]
     list_display = [
         "email",

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.adapters import invitation_from_session
+from accounts.auth_backends import unverified_claims
 from accounts.models import STAFF_ROLES, Invitation, Role, Site, User, timezone_choices
 
 
@@ -27,10 +28,13 @@ class InvitationSignupForm(SignupForm):
             self.fields["first_name"].initial = self.invitation.first_name
 
     def clean_email(self) -> str:
-        email = str(super().clean_email())
-        if self.invitation is None or email.lower() != self.invitation.email.lower():
+        submitted = str(self.data.get(self.add_prefix("email"), "")).strip().lower()
+        if self.invitation is None or submitted != self.invitation.email.lower():
             raise forms.ValidationError(_("Use the e-mail address the invitation was sent to."))
-        return email
+        # Another account's unconfirmed address is no claim on the invited one: it goes, so
+        # allauth's uniqueness check counts only proven addresses.
+        unverified_claims(submitted).delete()
+        return str(super().clean_email())
 
     def save(self, request: Any) -> User:
         user: User = super().save(request)

@@ -101,3 +101,52 @@ class NoStoreMiddleware:
         if request.user.is_authenticated and not request.path.startswith("/static/"):
             response["Cache-Control"] = "no-store"
         return response
+
+
+# allauth views that remove or replace a second factor. allauth guards them with a recent
+# reauthentication, which the password alone satisfies; someone holding only the password would
+# then switch the second factor off and enrol their own.
+SECOND_FACTOR_CHANGE_VIEWS = frozenset(
+    {"mfa_deactivate_totp", "mfa_generate_recovery_codes", "mfa_remove_webauthn"}
+)
+
+
+def has_fresh_second_factor(request: HttpRequest) -> bool:
+    """Whether the person entered a second factor (at sign-in or since) within the last
+    ACCOUNT_REAUTHENTICATION_TIMEOUT seconds of this session."""
+    from allauth.account import app_settings as account_settings
+    from allauth.account.internal.flows.login import get_authentication_records
+
+    now = time.time()
+    return any(
+        record.get("method") == "mfa"
+        and now - float(record.get("at", 0)) < account_settings.REAUTHENTICATION_TIMEOUT
+        for record in get_authentication_records(request, request.user)
+    )
+
+
+class SecondFactorChangeMiddleware:
+    """Removing or replacing a second factor needs that factor, entered recently: the request
+    is held and the person is sent to allauth's second-factor check, which replays it."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: object, args: object, kwargs: object
+    ) -> HttpResponse | None:
+        match = request.resolver_match
+        if match is None or match.url_name not in SECOND_FACTOR_CHANGE_VIEWS:
+            return None
+        user = request.user
+        if not user.is_authenticated or not user_is_mfa_enabled(user):
+            return None
+        if has_fresh_second_factor(request):
+            return None
+        from allauth.account.internal.flows.reauthentication import suspend_request
+
+        held: HttpResponse = suspend_request(request, reverse("mfa_reauthenticate"))
+        return held

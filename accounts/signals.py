@@ -18,3 +18,56 @@ def start_session_clock(sender: Any, request: HttpRequest, user: Any, **kwargs: 
         from django.utils import translation
 
         translation.activate(user.language)
+
+
+# --- Security events ----------------------------------------------------------------------------
+# Every change of password, e-mail address or second factor is written to the access log, as
+# its owner's own action; allauth sends the security e-mail (ACCOUNT_EMAIL_NOTIFICATIONS).
+
+SECURITY_ACTIONS = {
+    "password_changed": "password-changed",  # nosec B105  # an access-log action name, not a password
+    "password_set": "password-set",  # nosec B105  # an access-log action name, not a password
+    "password_reset": "password-reset",  # nosec B105  # an access-log action name, not a password
+    "email_added": "email-address-added",
+    "email_changed": "email-address-changed",
+    "email_removed": "email-address-removed",
+    "email_confirmed": "email-address-verified",
+    "authenticator_added": "second-factor-added",
+    "authenticator_removed": "second-factor-removed",
+    "authenticator_reset": "recovery-codes-replaced",
+}
+
+
+def record_security_event(event: str, user: Any, detail: str = "") -> None:
+    from accounts.models import AccessLog
+
+    if user is None or not getattr(user, "pk", None):
+        return
+    role = user.primary_role or ""
+    AccessLog.record(
+        actor=user, role=role, subject=user, action=SECURITY_ACTIONS[event], detail=detail
+    )
+
+
+def _connect_security_events() -> None:
+    from allauth.account import signals as account_signals
+    from allauth.mfa import signals as mfa_signals
+
+    def receiver_for(event: str) -> Any:
+        def receive(sender: Any, **kwargs: Any) -> None:
+            user = kwargs.get("user")
+            if user is None and kwargs.get("email_address") is not None:
+                user = kwargs["email_address"].user
+            authenticator = kwargs.get("authenticator")
+            detail = str(authenticator.type) if authenticator is not None else ""
+            record_security_event(event, user, detail)
+
+        return receive
+
+    for event in SECURITY_ACTIONS:
+        source = account_signals if hasattr(account_signals, event) else mfa_signals
+        signal = getattr(source, event)
+        signal.connect(receiver_for(event), weak=False, dispatch_uid=f"accounts-security-{event}")
+
+
+_connect_security_events()

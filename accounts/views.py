@@ -137,6 +137,10 @@ def people(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+# Roles that open participants' health data.
+CLINICAL_ROLES = {Role.THERAPIST, Role.PHYSIOTHERAPIST}
+
+
 @admin_required
 @require_http_methods(["GET", "POST"])
 def staff_roles(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -146,11 +150,24 @@ def staff_roles(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         roles = form.cleaned_data["roles"]
+        granted = {Role(role) for role in roles} - set(person.roles)
         if person == request.user and Role.ADMIN not in roles:
             form.add_error("roles", _("You cannot remove your own admin role."))
+        elif person == request.user and granted & CLINICAL_ROLES:
+            # A clinical role opens participants' health data: no admin grants it to themselves.
+            form.add_error("roles", _("Another admin must give you a clinical role."))
         else:
+            before = ",".join(sorted(role.value for role in person.roles))
             person.set_staff_roles(roles)
             person.save(update_fields=["is_therapist", "is_physiotherapist", "is_research_admin"])
+            after = ",".join(sorted(role.value for role in person.roles))
+            AccessLog.record(
+                actor=request.user,
+                role=Role.ADMIN,
+                subject=person,
+                action="staff-roles-changed",
+                detail=f"{before} -> {after}",
+            )
             messages.success(request, _("Roles saved."))
             return redirect("accounts:people")
     return render(request, "accounts/staff_roles.html", {"person": person, "form": form})

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from accounts.admin import AccessLoggedAdmin
 from assessments.models import Questionnaire, RiskFlag, Schedule, TimePoint
 
 
@@ -43,7 +44,7 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
 
 
 @admin.register(Questionnaire)
-class QuestionnaireAdmin(ReadOnlyAdmin):
+class QuestionnaireAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
     # Ids only: the list is about completion, not about anyone's answers.
     list_display = ["pk", "participant_id", "time_point", "started_at", "submitted_at"]
     list_filter = ["time_point"]
@@ -51,7 +52,7 @@ class QuestionnaireAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RiskFlag)
-class RiskFlagAdmin(ReadOnlyAdmin):
+class RiskFlagAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
     list_display = [
         "pk",
         "participant_id",

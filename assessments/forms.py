@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from assessments.instruments import REGION_KEYS, Item
@@ -64,8 +65,10 @@ class PageForm(forms.Form):
         widget_attrs = {"inputmode": "decimal", "step": "1" if item.range.integer else "any"}
         if widget_for(item) == "vas":
             widget_attrs["step"] = "1"
+        validators = [_whole_number] if item.range.integer else []
         return forms.FloatField(
             label=item.label,
+            validators=validators,
             min_value=item.range.min,
             max_value=item.range.max,
             required=False,
@@ -90,6 +93,13 @@ class PageForm(forms.Form):
             value = self.cleaned_data.get(item.key)
             result[item.key] = value if item.kind == "choice" else _as_stored(value)
         return result
+
+
+def _whole_number(value: float | None) -> None:
+    # Scoring refuses a decimal in a count (days, times); refused here, the participant sees
+    # why at once instead of every later submit failing.
+    if value is not None and not float(value).is_integer():
+        raise ValidationError(_("Give a whole number."), code="whole_number")
 
 
 def _fmt(value: float) -> str:

@@ -236,9 +236,14 @@ class Questionnaire(models.Model):
 
         Unanswered items are stored as None, so that "seen and left blank" differs from "not
         reached yet" and a later sitting resumes at the first page not reached."""
-        if self.is_submitted:
-            raise ValidationError("A submitted questionnaire cannot change.")
         with transaction.atomic():
+            # The check runs on the row locked inside this transaction, not on this copy: a
+            # copy loaded before another request submitted would otherwise pass it, and answers
+            # would change under scores already computed. submit() claims the same row.
+            current = Questionnaire.objects.select_for_update().get(pk=self.pk)
+            if current.is_submitted:
+                self.submitted_at = current.submitted_at
+                raise ValidationError("A submitted questionnaire cannot change.")
             response, _created = InstrumentResponse.objects.get_or_create(
                 questionnaire=self, instrument=instrument
             )

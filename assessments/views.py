@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -130,7 +131,12 @@ def questionnaire_page(
     )
     if request.method == "POST" and form.is_valid():
         questionnaire = row.questionnaire or _start(request.user, row.time_point)
-        questionnaire.save_answers(page.instrument, form.answers(), language=texts.language)
+        try:
+            questionnaire.save_answers(page.instrument, form.answers(), language=texts.language)
+        except ValidationError:
+            # Submitted by another tab since this page was loaded.
+            messages.info(request, _("You have already sent these answers."))
+            return redirect("assessments:questionnaire", row.time_point.pk)
         go = request.POST.get("go", "next")
         if go == "later":
             messages.success(

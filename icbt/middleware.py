@@ -35,18 +35,39 @@ class FormEncodingMiddleware:
     body here also applies DATA_UPLOAD_MAX_MEMORY_SIZE before any view runs."""
 
     FORM = "application/x-www-form-urlencoded"
+    MULTIPART = "multipart/form-data"
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method in {"POST", "PUT", "PATCH"} and request.content_type == self.FORM:
-            charset = ((request.content_params or {}).get("charset") or "utf-8").lower()
+        if request.method in {"POST", "PUT", "PATCH"}:
+            params = request.content_params or {}
+            charset = (params.get("charset") or "utf-8").lower()
             try:
-                unquote_to_bytes(request.body.replace(b"+", b" ")).decode(charset)
+                if request.content_type == self.FORM:
+                    unquote_to_bytes(request.body.replace(b"+", b" ")).decode(charset)
+                elif request.content_type == self.MULTIPART:
+                    # Django decodes multipart fields with replacement characters; reading the
+                    # body first leaves it to parse the same bytes afterwards.
+                    check_multipart_text(request.body, params.get("boundary", ""), charset)
             except (UnicodeDecodeError, LookupError):
                 raise MalformedRequest("The form data is not valid text.") from None
         return self.get_response(request)
+
+
+def check_multipart_text(body: bytes, boundary: str, charset: str) -> None:
+    """Raises UnicodeDecodeError unless every part's headers and every non-file field's value
+    decode with `charset`. A file's content is bytes, and is not checked."""
+    if not boundary:
+        raise UnicodeDecodeError(charset, b"", 0, 0, "multipart without a boundary")
+    for part in body.split(b"--" + boundary.encode("ascii", "replace")):
+        head, separator, content = part.partition(b"\r\n\r\n")
+        if not separator:
+            continue
+        head.decode(charset)
+        if b"filename=" not in head:
+            content.decode(charset)
 
 
 class MalformedRequest(SuspiciousOperation):

@@ -116,6 +116,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "accounts.middleware.OnboardingMiddleware",
+    "accounts.middleware.SecondFactorChangeMiddleware",
     "accounts.middleware.NoStoreMiddleware",
     "icbt.middleware.FormEncodingMiddleware",
 ]
@@ -252,7 +253,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # --- Auth, allauth and MFA ------------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.auth_backends.VerifiedEmailBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -275,10 +276,24 @@ ACCOUNT_UNIQUE_EMAIL = True
 # Signup only happens through an invitation sent to the address, which proves it; addresses of
 # people created by an admin are verified by the admin who creates them.
 ACCOUNT_EMAIL_VERIFICATION = "none"
+# A person has one address. A new one is sent a confirmation link and replaces the old only once
+# confirmed; until then it signs nobody in (accounts.auth_backends) and takes no address from
+# anyone invited to it (accounts.forms.InvitationSignupForm).
+ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# Rate limits are counted per client address. Behind a reverse proxy every request comes from
+# the proxy's address, so one person's wrong passwords would lock everyone out: set
+# TRUSTED_PROXY_COUNT to the number of proxies in front of gunicorn that append to
+# X-Forwarded-For (1 for one TLS proxy), and the client address is taken from that header. Left
+# at 0 the header is ignored, since a client can write anything into it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# Per account ("key"), failed sign-ins are counted in a sliding window of five minutes, so a
+# stranger guessing at a named account can hold it shut for five minutes after their last
+# guess, never longer, and a password reset lifts it at once.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -287,7 +302,16 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",  # nosec B105  # a rate limit, not a password
     "signup": "20/m/ip",
 }
+# Every change of password, e-mail address or second factor sends the owner a security e-mail
+# (what changed, when, from which address and browser; never a code or a secret).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# A password, e-mail or second-factor change needs the password (or a second factor) entered
+# within this many seconds; removing or replacing a second factor needs the second factor
+# itself (accounts.middleware.SecondFactorChangeMiddleware).
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+# Recovery codes are shown once, right after they are made; later they are masked.
+MFA_RECOVERY_CODES_SHOW_ONCE = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 # Passkeys (WebAuthn): a second factor like the authenticator app, and, for a passkey added as
 # "passwordless" (it verifies the person: PIN or biometrics), a sign-in of its own.
@@ -299,6 +323,10 @@ MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "iCBT")
 # Without one, a key is derived from SECRET_KEY, which is acceptable only for development.
 MFA_ENCRYPTION_KEY = env_str("MFA_ENCRYPTION_KEY")
 USERSESSIONS_TRACK_ACTIVITY = True
+
+# Flash messages can quote what a participant wrote (an activity's text): kept in the session,
+# in the database, never in a cookie, which is signed but readable.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # --- Sessions -------------------------------------------------------------------------------
 
@@ -423,7 +451,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Tokens and keys in URL paths (an invitation link, a password-reset link) are redacted
+    # from every line, e.g. django.request's "Gone: /invite/<token>/".
+    "filters": {"redact_secrets": {"()": "icbt.logredact.RedactSecretsFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -493,6 +493,30 @@ class StaleRevision(Exception):
         super().__init__("stale revision")
 
 
+class HomeworkLocked(ValueError):
+    """The homework step's content was sent to the therapist; it changes only once returned."""
+
+
+def lock_unless_homework_sent(participant: User, step: Step) -> None:
+    """Inside a transaction: for a homework step, take the lock HomeworkSubmission.submit takes
+    (the module's progress row) and refuse if the homework is out for review. Taking the same
+    lock first orders a save against a submit: it lands before the therapist's copy is made,
+    or is refused after."""
+    if not step.is_homework:
+        return
+    list(
+        ModuleProgress.objects.select_for_update()
+        .filter(participant=participant, module_id=step.module_id)
+        .values_list("pk", flat=True)
+    )
+    if (
+        HomeworkSubmission.objects.filter(participant=participant, module_id=step.module_id)
+        .exclude(status=HomeworkStatus.RETURNED)
+        .exists()
+    ):
+        raise HomeworkLocked("This homework has been sent and cannot change.")
+
+
 class Answer(models.Model):
     """A participant's answer to an exercise step: the latest data and its revision number.
     Every accepted save is also kept in AnswerRevision."""
@@ -535,6 +559,7 @@ class Answer(models.Model):
         now = timezone.now()
         try:
             with transaction.atomic():
+                lock_unless_homework_sent(participant, step)
                 # The row lock orders two concurrent saves of the same answer.
                 answer = (
                     cls.objects.select_for_update()
@@ -650,21 +675,38 @@ class DiaryEntry(models.Model):
         entry_date: Any,
         token: uuid.UUID,
     ) -> tuple[DiaryEntry, bool]:
-        """Add an entry once per token; return (entry, created)."""
-        try:
-            with transaction.atomic():
-                return cls.objects.get_or_create(
-                    participant=participant,
-                    client_token=token,
-                    defaults={
-                        "step": step,
-                        "data": data,
-                        "entry_date": entry_date,
-                        "content_version": step.module.version,
-                    },
-                )
-        except IntegrityError:
-            return cls.objects.get(participant=participant, client_token=token), False
+        """Add an entry once per token; return (entry, created).
+
+        The same token sent again with other content is the participant's correction (Back,
+        edit, send; or a retry of an edited entry): it replaces what the token stored, so the
+        page's "saved" is true of what they sent. A token of another step is refused."""
+        with transaction.atomic():
+            lock_unless_homework_sent(participant, step)
+            try:
+                with transaction.atomic():
+                    entry, created = cls.objects.get_or_create(
+                        participant=participant,
+                        client_token=token,
+                        defaults={
+                            "step": step,
+                            "data": data,
+                            "entry_date": entry_date,
+                            "content_version": step.module.version,
+                        },
+                    )
+            except IntegrityError:
+                created = False
+            if created:
+                return entry, True
+            entry = cls.objects.select_for_update().get(participant=participant, client_token=token)
+            if entry.step_id != step.pk:
+                raise ValueError("This entry token belongs to another step.")
+            if entry.data != data or entry.entry_date != entry_date:
+                entry.data = data
+                entry.entry_date = entry_date
+                entry.content_version = step.module.version
+                entry.save(update_fields=["data", "entry_date", "content_version"])
+            return entry, False
 
 
 # --- Homework --------------------------------------------------------------------------------

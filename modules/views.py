@@ -32,12 +32,22 @@ from modules.access import (
     programme_for,
 )
 from modules.exercises import ExerciseForm, describe
-from modules.models import Answer, DiaryEntry, HomeworkSubmission, Module, StaleRevision, Step
+from modules.models import (
+    Answer,
+    DiaryEntry,
+    HomeworkLocked,
+    HomeworkSubmission,
+    Module,
+    StaleRevision,
+    Step,
+)
 from modules.pages import StepPage, build_module_page, build_step_page
 from modules.progress import complete_step, module_states, note_activity, record_step_visit
 from modules.workbook import build_workbook, render_workbook_pdf
 
 View = Callable[..., HttpResponse]
+# The largest value the revision columns hold (a 32-bit integer in PostgreSQL).
+MAX_REVISION = 2_147_483_647
 
 
 class Request(AuthenticatedHttpRequest):
@@ -133,6 +143,9 @@ def answer_save(request: Request, number: int, slug: str) -> HttpResponse:
         base_revision = int(request.POST.get("revision", ""))
     except ValueError:
         base_revision = -1
+    if base_revision > MAX_REVISION:
+        # More than the column holds: no page was ever given such a revision.
+        base_revision = -1
     if base_revision < 0 or not form.is_valid():
         if base_revision < 0:
             form.add_error(None, _("The page is out of date. Reload it and try again."))
@@ -147,6 +160,9 @@ def answer_save(request: Request, number: int, slug: str) -> HttpResponse:
         )
     except StaleRevision as stale:
         return _conflict(request, step, stale.current, refused=form.answer())
+    except HomeworkLocked:
+        # Sent from another tab after this page was read.
+        return _read_only(request, build_step_page(step, request.user))
     note_activity(request.user, step)
     page.revision = page.answer.revision
     if request.htmx:
@@ -235,13 +251,18 @@ def diary_entry_add(request: Request, number: int, slug: str) -> HttpResponse:
         response = render(request, template, {"page": page}, status=400)
         response["X-Autosave-Error"] = "invalid"
         return response
-    DiaryEntry.add(
-        participant=request.user,
-        step=step,
-        data=form.answer(),
-        entry_date=form.first_date() or timezone.localdate(),
-        token=form.token,
-    )
+    try:
+        DiaryEntry.add(
+            participant=request.user,
+            step=step,
+            data=form.answer(),
+            entry_date=form.first_date() or timezone.localdate(),
+            token=form.token,
+        )
+    except HomeworkLocked:
+        return _read_only(request, build_step_page(step, request.user))
+    except ValueError:
+        return HttpResponse(_("The page is out of date. Reload it and try again."), status=400)
     note_activity(request.user, step)
     if request.htmx:
         page = build_step_page(step, request.user)

@@ -291,8 +291,9 @@ class Export:
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        # A text cell starting like a formula would be run by a spreadsheet.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        # A text cell starting like a formula would be run by a spreadsheet; a leading tab or
+        # carriage return hides such a start from simpler checks, and some spreadsheets too.
         return "'" + value
     if isinstance(value, date):
         return value.isoformat()

@@ -228,6 +228,8 @@ def participants(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "randomised": members.filter(randomised_at__isnull=False),
         "withdrawn": members.filter(withdrawn_at__isnull=False),
     }.get(status, members)
+    # One row for the list, as for every staff list of people.
+    _log(request, None, "study-participants-list", f"study {study.pk}")
     context = {
         "study": study,
         "members": members,

@@ -22,8 +22,9 @@ case "$service" in
         exec "$PYTHON" manage.py load_programme
         ;;
     web)
-        exec "$PYTHON" -m gunicorn icbt.wsgi:application --bind "$BIND" \
-            --threads "${WEB_THREADS:-4}" --access-logfile - "$@"
+        # gunicorn.conf.py: the access log, through a logger that redacts tokens in URLs.
+        exec "$PYTHON" -m gunicorn icbt.wsgi:application --config gunicorn.conf.py \
+            --bind "$BIND" --threads "${WEB_THREADS:-4}" "$@"
         ;;
     worker)
         exec "$PYTHON" -m celery -A icbt worker --loglevel=info \

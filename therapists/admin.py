@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from accounts.admin import AccessLoggedAdmin
 from accounts.models import CareAssignment
 from therapists.models import FeedbackTemplate
 
 
 @admin.register(CareAssignment)
-class CareAssignmentAdmin(admin.ModelAdmin[CareAssignment]):
+class CareAssignmentAdmin(AccessLoggedAdmin):
     list_display = ["participant", "staff", "role", "started_at", "ended_at"]
     list_filter = ["role"]
     readonly_fields = ["participant", "staff", "role", "started_at", "ended_at"]

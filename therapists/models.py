@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 # Messages are plain text; the limit keeps a thread readable and bounds what one post can store.
 MESSAGE_MAX_LENGTH = 4000
 NOTE_MAX_LENGTH = 8000
+# The same text from the same sender within this time is one send clicked twice or retried.
+MESSAGE_RESEND_WINDOW = timedelta(seconds=60)
 
 
 # --- Messages ------------------------------------------------------------------------------
@@ -101,6 +104,28 @@ class Thread(models.Model):
             Thread.objects.filter(pk=self.pk).update(last_message_at=now)
             self.last_message_at = now
         return message
+
+    def post_once(self, *, sender: User, body: str) -> tuple[Message, bool]:
+        """Post a message unless the sender posted the same text here within
+        MESSAGE_RESEND_WINDOW (a double click on "send", a retry after a network error):
+        returns (message, created). The thread's row lock orders two such posts, so the second
+        sees the first."""
+        with transaction.atomic():
+            list(Thread.objects.select_for_update().filter(pk=self.pk).values_list("pk"))
+            earlier = (
+                Message.objects.filter(
+                    thread=self,
+                    sender=sender,
+                    kind=MessageKind.MESSAGE,
+                    body=body.strip(),
+                    created_at__gte=timezone.now() - MESSAGE_RESEND_WINDOW,
+                )
+                .order_by("-created_at", "-pk")
+                .first()
+            )
+            if earlier is not None:
+                return earlier, False
+            return self.post(sender=sender, body=body), True
 
     def mark_read_by(self, reader: User) -> set[int]:
         """Mark what the other side wrote as read now. Returns the ids of the messages that

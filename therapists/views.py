@@ -154,6 +154,15 @@ def caseload(request: Request) -> HttpResponse:
 @require_GET
 def overview(request: Request, pk: int) -> HttpResponse:
     participant = _open(request, pk, action="patient overview", page="overview")
+    return _overview(request, participant)
+
+
+def _overview(
+    request: Request,
+    participant: User,
+    *,
+    note_form: ClinicalNoteForm | None = None,
+) -> HttpResponse:
     summary = caseload_queries.annotated(
         Participant.objects.filter(pk=participant.pk), therapist=request.user
     ).get()
@@ -188,7 +197,7 @@ def overview(request: Request, pk: int) -> HttpResponse:
             "diary_entries": diary_entries_of(participant, limit=OVERVIEW_DIARY_ENTRIES),
             "recent_messages": recent,
             "notes": ClinicalNote.objects.about(participant).select_related("author")[:20],
-            "note_form": ClinicalNoteForm(),
+            "note_form": note_form or ClinicalNoteForm(),
             "time": caseload_queries.time_spent(participant),
             "time_entries": TimeEntry.objects.about(participant).select_related("staff")[:10],
             "time_form": TimeEntryForm(initial={"performed_on": timezone.localdate()}),
@@ -366,13 +375,15 @@ def note_add(request: Request, pk: int) -> HttpResponse:
         note.participant, note.author = participant, request.user
         note.save()
         messages.success(request, _("The note was saved."))
-    else:
-        messages.error(
-            request,
-            _("The note was not saved: %(errors)s")
-            % {"errors": " ".join(str(e) for e in form.errors.get("body", []))},
-        )
-    return redirect(reverse("therapists:overview", args=[participant.pk]) + "#notes")
+        return redirect(reverse("therapists:overview", args=[participant.pk]) + "#notes")
+    # Shown back with its errors: what the therapist wrote is not thrown away.
+    messages.error(
+        request,
+        _("The note was not saved: %(errors)s")
+        % {"errors": " ".join(str(e) for e in form.errors.get("body", []))},
+    )
+    # 200, as every form shown back with its errors (htmx swaps in no 4xx response).
+    return _overview(request, participant, note_form=form)
 
 
 @therapist_required
@@ -426,8 +437,9 @@ def _conversation_context(
 
 
 def _send(request: Request, thread: Thread, form: MessageForm) -> Message:
-    message = thread.post(sender=request.user, body=form.cleaned_data["body"])
-    notify.message_sent(message)
+    message, created = thread.post_once(sender=request.user, body=form.cleaned_data["body"])
+    if created:
+        notify.message_sent(message)
     return message
 
 

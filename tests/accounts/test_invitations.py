@@ -189,3 +189,30 @@ def test_admin_cannot_change_roles_of_a_participant(client, admin_user, particip
     assert client.post(url, {"roles": ["therapist"]}).status_code == 404
     participant.refresh_from_db()
     assert not participant.is_therapist
+
+
+@pytest.mark.parametrize("role", ["therapist", "physiotherapist"])
+def test_a_research_admin_cannot_give_themselves_a_clinical_role(client, admin_user, role):  # type: ignore[no-untyped-def]
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("accounts:staff-roles", args=[admin_user.pk]), {"roles": ["admin", role]}
+    )
+    assert response.status_code == 200
+    admin_user.refresh_from_db()
+    assert not admin_user.is_therapist and not admin_user.is_physiotherapist
+
+
+def test_another_admin_gives_an_admin_a_clinical_role_and_it_is_logged(client, site, admin_user):  # type: ignore[no-untyped-def]
+    from accounts.models import AccessLog
+    from tests.factories import make_admin
+
+    colleague = make_admin(site, "colleague.admin@test.example")
+    client.force_login(colleague)
+    response = client.post(
+        reverse("accounts:staff-roles", args=[admin_user.pk]), {"roles": ["admin", "therapist"]}
+    )
+    assert response.status_code == 302
+    admin_user.refresh_from_db()
+    assert admin_user.is_therapist
+    row = AccessLog.objects.get(actor=colleague, subject=admin_user, action="staff-roles-changed")
+    assert row.detail == "admin -> admin,therapist"

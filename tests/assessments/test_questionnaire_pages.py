@@ -512,3 +512,49 @@ def test_the_pages_refuse_other_methods(client, participant, baseline):
     assert client.post(reverse("assessments:questionnaire-list")).status_code == 405
     assert client.post(reverse("assessments:questionnaire", args=[baseline.pk])).status_code == 405
     assert client.delete(page_url(baseline, 1)).status_code == 405
+
+
+def test_answers_saved_through_a_copy_loaded_before_the_submit_are_refused(participant, baseline):
+    from django.core.exceptions import ValidationError
+
+    questionnaire = Questionnaire.objects.create(participant=participant, time_point=baseline)
+    questionnaire.save_answers("pain_vas", {"q1": 40})
+    # Another request loaded the questionnaire before this one submitted it.
+    stale = Questionnaire.objects.get(pk=questionnaire.pk)
+    assert questionnaire.submit() is True
+    with pytest.raises(ValidationError):
+        stale.save_answers("pain_vas", {"q1": 99})
+    assert stored(participant, baseline, "pain_vas") == {"q1": 40}
+
+
+def test_a_page_sent_after_another_tab_submitted_is_refused_with_a_message(
+    client, participant, baseline
+):
+    from unittest import mock
+
+    from assessments import views
+
+    client.force_login(participant)
+    answer_all(client, baseline)
+    real = views._scheduled_for
+
+    def read_before_the_other_tab_submits(request, time_point_id):  # type: ignore[no-untyped-def]
+        row = real(request, time_point_id)
+        Questionnaire.objects.get(participant=participant).submit()
+        return row
+
+    with mock.patch.object(views, "_scheduled_for", read_before_the_other_tab_submits):
+        response = client.post(page_url(baseline, 1), {"q1": "99", "go": "next"})
+    assert response["Location"] == reverse("assessments:questionnaire", args=[baseline.pk])
+    assert stored(participant, baseline, "pain_vas") == {"q1": 40}
+
+
+def test_a_decimal_in_a_whole_number_item_is_a_form_error_not_a_stored_answer(caplog):
+    from assessments.forms import PageForm
+
+    item = get_instrument("fiq").item("q12")
+    form = PageForm({"q12": "3.5"}, items=[item])
+    assert not form.is_valid()
+    assert form.errors["q12"] == ["Give a whole number."]
+    assert PageForm({"q12": "3"}, items=[item]).answers() == {"q12": 3}
+    assert "3.5" not in caplog.text

@@ -212,3 +212,9 @@ def test_saving_counts_as_activity_on_the_visit(signed_in, enrolled, exercise):
         autosave(signed_in, exercise, GOOD, revision=0)
     visit = StepVisit.objects.get(participant=enrolled, step=exercise)
     assert visit.last_active_at - visit.started_at >= timedelta(minutes=4)
+
+
+def test_a_revision_larger_than_any_column_holds_is_a_clear_400(signed_in, enrolled, exercise):
+    response = autosave(signed_in, exercise, GOOD, revision=99999999999999999999999)
+    assert response.status_code == 400
+    assert not Answer.objects.filter(participant=enrolled, step=exercise).exists()

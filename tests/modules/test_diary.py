@@ -136,3 +136,28 @@ def test_a_relaxation_log_in_an_exercise_step_takes_entries_and_shows_them(
     assert response.status_code == 200 and response["X-Entry-Saved"] == "1"
     entry = DiaryEntry.objects.get(participant=enrolled, step=log)
     assert entry.data["tension_after"] == 4 and entry.data["method"] == "release_only"
+def test_an_entry_sent_again_with_corrected_content_is_stored_corrected(client, enrolled, diary):
+    token = uuid.uuid4()
+    add(client, diary, token=token, date="2026-03-02", stress_level="4")
+    # Back, edit, send: the same page token with what the participant corrected.
+    response = add(client, diary, token=token, date="2026-03-03", stress_level="6")
+    assert response.status_code == 200 and response["X-Entry-Saved"] == "1"
+    entry = DiaryEntry.objects.get(participant=enrolled)
+    assert entry.data["stress_level"] == 6
+    assert entry.entry_date.isoformat() == "2026-03-03"
+
+
+def test_an_entry_token_of_another_step_is_refused(client, enrolled, diary):
+    from modules.models import Step
+
+    token = uuid.uuid4()
+    add(client, diary, token=token, stress_level="4")
+    other = Step.objects.exclude(pk=diary.pk).filter(module=diary.module).first()
+    assert other is not None
+    from datetime import date
+
+    with pytest.raises(ValueError):
+        DiaryEntry.add(
+            participant=enrolled, step=other, data={}, entry_date=date(2026, 3, 2), token=token
+        )
+    assert DiaryEntry.objects.get(participant=enrolled).data["stress_level"] == 4

@@ -136,3 +136,45 @@ def test_a_diary_homework_sends_its_entries_and_then_takes_no_more(signed_in, en
     )
     assert response.status_code == 403
     assert DiaryEntry.objects.count() == 1
+
+
+def test_an_answer_saved_after_the_homework_was_sent_is_refused(enrolled):  # type: ignore[no-untyped-def]
+    from modules.models import HomeworkLocked, Step
+
+    homework = Step.objects.get(module__number=1, kind="homework")
+    answer, _changed = Answer.save_for(
+        participant=enrolled, step=homework, data=GOALS, base_revision=0
+    )
+    submission = HomeworkSubmission.submit(participant=enrolled, step=homework)
+    with pytest.raises(HomeworkLocked):
+        Answer.save_for(
+            participant=enrolled, step=homework, data={"goals": []}, base_revision=answer.revision
+        )
+    assert Answer.objects.get(pk=answer.pk).data == GOALS
+    assert submission.snapshot["data"] == GOALS
+
+
+def test_an_autosave_read_before_the_homework_was_sent_lands_as_read_only(signed_in, enrolled):  # type: ignore[no-untyped-def]
+    from unittest import mock
+
+    from modules import views
+    from modules.models import Step
+
+    homework = Step.objects.get(module__number=1, kind="homework")
+    autosave(signed_in, homework, GOALS, revision=0)
+    sent = Answer.objects.get(participant=enrolled, step=homework).data
+    real = views.build_step_page
+    calls = []
+
+    def send_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
+        page = real(*args, **kwargs)
+        if not calls:
+            calls.append(1)
+            HomeworkSubmission.submit(participant=enrolled, step=homework)
+        return page
+
+    with mock.patch.object(views, "build_step_page", send_meanwhile):
+        response = autosave(signed_in, homework, {"goals": []}, revision=1)
+    assert response.status_code == 403
+    assert Answer.objects.get(participant=enrolled, step=homework).data == sent
+    assert HomeworkSubmission.objects.get(participant=enrolled).snapshot["data"] == sent

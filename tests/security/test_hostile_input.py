@@ -845,3 +845,55 @@ def test_questionnaire_answers_that_are_not_numbers_or_options_are_refused(
     assert response.status_code == 200
     as_text(response, shown=False)
     assert not InstrumentResponse.objects.exclude(answers={}).exists()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [b"caf\xe9", b"ok\xc3\x28", b"\xff\xfehello"],
+    ids=["latin-1 byte", "broken sequence", "invalid bytes"],
+)
+def test_multipart_form_data_that_is_not_utf8_is_refused(
+    participant_client: Client, modules: list[Module], value: bytes
+) -> None:
+    boundary = "testboundary42"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="body"\r\n\r\n'.encode()
+        + value
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    response = participant_client.post(
+        reverse("therapists:my-messages"),
+        body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert response.status_code == 400
+    assert response["X-Error-Reason"] == "malformed"
+    assert not Message.objects.exists()
+
+
+def test_valid_multipart_form_data_is_stored_as_written(
+    participant_client: Client, modules: list[Module]
+) -> None:
+    text = "Smärta i nacken, 痛み 🙂"
+    response = participant_client.post(reverse("therapists:my-messages"), {"body": text})
+    assert response.status_code == 302
+    assert Message.objects.get().body == text
+
+
+def test_flash_messages_are_kept_in_the_session_not_in_a_cookie(
+    participant_client: Client, modules: list[Module]
+) -> None:
+    response = participant_client.post(
+        reverse("therapists:my-messages"), {"body": "Min aktivitet: promenad"}
+    )
+    assert response.status_code == 302
+    assert "messages" not in response.cookies
+    page = participant_client.get(response["Location"])
+    assert "messages" not in page.cookies
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_export_cells_starting_like_a_formula_are_neutralised(start: str) -> None:
+    from research.export import _cell
+
+    assert _cell(f"{start}HYPERLINK(1)") == f"'{start}HYPERLINK(1)"

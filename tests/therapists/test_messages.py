@@ -196,3 +196,37 @@ def test_messages_unread_until_now_are_marked_new_once(
     assert "2 new messages" in html and html.count(">New<") == 2
     html = client.get(reverse("therapists:my-messages")).content.decode()
     assert "new message" not in html and ">New<" not in html
+
+
+def test_a_message_sent_twice_by_a_double_click_is_stored_once(  # type: ignore[no-untyped-def]
+    client: Any, participant: User, therapist: User
+) -> None:
+    from accounts.models import Notification
+
+    client.force_login(participant)
+    for _click in range(2):
+        response = client.post(reverse("therapists:my-messages"), {"body": "Hej, en fråga."})
+        assert response.status_code == 302
+    assert Message.objects.filter(body="Hej, en fråga.").count() == 1
+    assert Notification.objects.filter(recipient=therapist).count() <= 1
+
+    client.force_login(therapist)
+    url = reverse("therapists:messages", args=[participant.pk])
+    for _click in range(2):
+        client.post(url, {"body": "Svar."}, HTTP_HX_REQUEST="true")
+    assert Message.objects.filter(body="Svar.").count() == 1
+
+
+def test_the_same_text_sent_again_later_is_a_new_message(  # type: ignore[no-untyped-def]
+    client: Any, participant: User, therapist: User
+) -> None:
+    import time_machine
+    from django.utils import timezone
+
+    from therapists.models import MESSAGE_RESEND_WINDOW
+
+    client.force_login(participant)
+    client.post(reverse("therapists:my-messages"), {"body": "Tack!"})
+    with time_machine.travel(timezone.now() + MESSAGE_RESEND_WINDOW * 2):
+        client.post(reverse("therapists:my-messages"), {"body": "Tack!"})
+    assert Message.objects.filter(body="Tack!").count() == 2

@@ -109,6 +109,21 @@ def test_an_empty_note_is_not_saved(client: Any, therapist: User, participant: U
     assert not ClinicalNote.objects.exists()
 
 
+def test_a_note_that_fails_validation_is_shown_back_with_its_errors(
+    client: Any, therapist: User, participant: User
+) -> None:
+    from therapists.models import NOTE_MAX_LENGTH
+
+    client.force_login(therapist)
+    written = "Samtal om sömn. " + "x" * NOTE_MAX_LENGTH
+    response = client.post(reverse("therapists:note-add", args=[participant.pk]), {"body": written})
+    assert response.status_code == 200
+    assert response.context["note_form"]["body"].value() == written
+    assert response.context["note_form"].errors["body"]
+    assert "Samtal om sömn." in response.content.decode()
+    assert not ClinicalNote.objects.exists()
+
+
 def test_time_is_logged_by_hand_and_added_to_the_automatic_time(
     client: Any, therapist: User, participant: User
 ) -> None:
