@@ -323,6 +323,7 @@ def enqueue(
     )
     if not created:
         return None
+    log_held(kind, [notification], now)
     if notification.state == NotificationState.PENDING and notification.not_before <= now:
         # robust: a broker that is down must not fail the caller's request; the row is
         # committed and the dispatch sweep sends it once the broker is back.
