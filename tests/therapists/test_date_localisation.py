@@ -1,4 +1,4 @@
-"""Dates on Swedish pages are Swedish: "30 nov–6 dec 2026", not the English-looking "30 Nov"
+"""Dates on Swedish pages are Swedish: "30 nov" and "6 dec", not the English-looking "30 Nov"
 that Django's "M" gives by capitalising the Swedish abbreviation."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from therapists.models import ActivityEntry
 
 pytestmark = pytest.mark.django_db
 
+DASH = "\N{EN DASH}"
 WEEK = "2020-11-30"  # a Monday, in a week that is not this one
 
 
@@ -35,14 +36,14 @@ def speak(user: User, language: str) -> User:
 def test_the_week_heading_has_swedish_month_abbreviations(client: Any, participant: User) -> None:
     client.force_login(speak(participant, "sv"))
     html = client.get(reverse("therapists:my-activity") + f"?week={WEEK}").content.decode()
-    assert week_heading(html) == "Vecka: 30 nov–6 dec 2020"
+    assert week_heading(html) == f"Vecka: 30 nov{DASH}6 dec 2020"
     assert "Nov" not in html and "Dec " not in html
 
 
 def test_the_week_heading_stays_english_in_english(client: Any, participant: User) -> None:
     client.force_login(speak(participant, "en"))
     html = client.get(reverse("therapists:my-activity") + f"?week={WEEK}").content.decode()
-    assert week_heading(html) == "Week: 30 Nov–6 Dec 2020"
+    assert week_heading(html) == f"Week: 30 Nov{DASH}6 Dec 2020"
 
 
 def test_logged_days_and_entries_read_as_swedish(client: Any, participant: User) -> None:
