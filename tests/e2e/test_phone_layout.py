@@ -180,6 +180,11 @@ def test_on_a_wide_screen_the_links_show_without_a_toggle(page: Any, participant
     assert not page.locator("summary.nav-toggle").is_visible()
     assert page.get_by_role("link", name=re.compile("^Meddelanden")).is_visible()
     assert page.get_by_role("link", name=re.compile("^Hjälp")).is_visible()
+    # The links are reachable by Tab although the <details> holding them is closed.
+    page.locator("body").focus()
+    tab_to(page, ".main-nav a[href='/']")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent.trim()") == "Mitt program"
     assert_accessible(page)
 
 
