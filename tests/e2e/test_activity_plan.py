@@ -41,7 +41,7 @@ def sign_in(page: Any, email: str) -> None:
 
 
 def sign_out(page: Any) -> None:
-    main_nav(page).locator("form button[type=submit]").click()
+    main_nav(page).locator("form.sign-out button").click()
     page.wait_for_url(re.compile(r"/accounts/login/"))
 
 

@@ -64,7 +64,7 @@ def assert_fits(page: Any) -> None:
 
 
 def sign_out(page: Any) -> None:
-    main_nav(page).locator("form button[type=submit]").click()
+    main_nav(page).locator("form.sign-out button").click()
     page.wait_for_url(re.compile(r"/accounts/login/"))
 
 
