@@ -19,6 +19,8 @@ install: $(STAMP)
 # Web, a Celery worker and beat on the embedded default (SQLite, file-system broker, console
 # e-mail), with the programme and demo accounts loaded. Ctrl-C stops all three.
 run: export DEBUG ?= 1
+# The links in e-mails follow the port (icbt/settings.py: SITE_URL), unless SITE_URL is set.
+run: export PORT := $(PORT)
 run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_programme
@@ -32,7 +34,8 @@ run: install
 	  $(PY) -m celery -A icbt beat --loglevel=info & \
 	  $(MANAGE) runserver 127.0.0.1:$(PORT)
 
-# Current two-factor codes of the demo staff accounts.
+# Current two-factor codes of the demo staff accounts, from the database `make run` uses: give
+# both the same VAR_DIR or DATABASE_URL (`make run VAR_DIR=/tmp/icbt`, `make code VAR_DIR=/tmp/icbt`).
 code: export DEBUG ?= 1
 code: install
 	@$(MANAGE) demo_code

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.adapters import invitation_from_session
 from accounts.auth_backends import unverified_claims
-from accounts.models import STAFF_ROLES, Invitation, Role, Site, User, timezone_choices
+from accounts.models import STAFF_ROLES, Invitation, Role, Site, User
+from accounts.timezones import grouped_timezone_choices
 
 
 class InvitationSignupForm(SignupForm):
@@ -83,7 +84,7 @@ class ConsentForm(forms.Form):
 
 
 class PreferencesForm(forms.ModelForm[User]):
-    timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices)
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=grouped_timezone_choices)
 
     class Meta:
         model = User

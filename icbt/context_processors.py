@@ -3,7 +3,50 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import HttpRequest
+
+from accounts.models import CareAssignment, CareRole, User
+from therapists.models import Message
+
+# Where the count is kept on the request, so that the home page and the navigation share one query.
+_UNREAD_ATTRIBUTE = "_unread_message_count"
+
+
+def unread_message_count(request: HttpRequest) -> int:
+    """How many messages from the participant's current therapist they have not read yet: one
+    query, at most once per request. Feedback read on the module's page counts as read (as on
+    the Messages page). Earlier therapists' threads are left out: nothing can mark them read."""
+    cached = getattr(request, _UNREAD_ATTRIBUTE, None)
+    if cached is not None:
+        return int(cached)
+    user = request.user
+    count = 0
+    if isinstance(user, User) and user.is_authenticated and user.is_participant:
+        therapists = (
+            CareAssignment.objects.current()
+            .filter(participant=user, role=CareRole.THERAPIST)
+            .values("staff")
+        )
+        count = (
+            Message.objects.filter(thread__participant=user, thread__staff__in=therapists)
+            .unread_by(user)
+            .filter(Q(homework__isnull=True) | Q(homework__feedback_read_at__isnull=True))
+            .count()
+        )
+    setattr(request, _UNREAD_ATTRIBUTE, count)
+    return count
+
+
+class _LazyCount:
+    """The count for templates, asked for only when a template shows it (htmx fragments and
+    staff pages do not pay for it)."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._request = request
+
+    def __call__(self) -> int:
+        return unread_message_count(self._request)
 
 
 def platform(request: HttpRequest) -> dict[str, Any]:
@@ -11,4 +54,6 @@ def platform(request: HttpRequest) -> dict[str, Any]:
         "PLATFORM_NAME": settings.PLATFORM_NAME,
         "EMERGENCY_NUMBER": settings.EMERGENCY_NUMBER,
         "HEALTH_ADVICE_NUMBER": settings.HEALTH_ADVICE_NUMBER,
+        # Django's templates call a callable when they resolve it; the request keeps the result.
+        "unread_messages": _LazyCount(request),
     }

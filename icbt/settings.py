@@ -71,7 +71,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else []
 )
-SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+# The address in e-mails. Unset, it follows the port `make run PORT=...` serves on.
+SITE_URL = env_str("SITE_URL", f"http://localhost:{env_int('PORT', 8000)}").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
 
 INSTALLED_APPS = [

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Heartbeat
 from assessments.schedules import questionnaires_due
+from icbt.context_processors import unread_message_count
 from modules.progress import participant_summary
 from physio.activity import activity_panel
 
@@ -26,6 +27,8 @@ def _home_for(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if user.is_participant:
         context: dict[str, object] = {
+            # First on the page: a message from the therapist is what people most often miss.
+            "unread_count": unread_message_count(request),
             "questionnaires_due": questionnaires_due(user),
             # None when the participant's arm has no programme: the page then says nothing of it.
             "programme": participant_summary(user),

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import admin_required, participant_required
@@ -266,7 +267,13 @@ def participant_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 added += 1
             except ResearchError:
                 continue
-    messages.success(request, _("%(n)s added to the study.") % {"n": added})
+    messages.success(
+        request,
+        ngettext(
+            "%(n)s participant added to the study.", "%(n)s participants added to the study.", added
+        )
+        % {"n": added},
+    )
     return redirect("research:participants", pk=study.pk)
 
 

@@ -6,6 +6,7 @@ shares one Playwright session."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,3 +75,17 @@ def screenshot(page: Any, name: str, *, full_page: bool = True) -> None:
     if os.environ.get("SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+def open_menu(page: Any) -> None:
+    """Open the main menu where it is collapsed (phones); on wide screens its links are shown."""
+    toggle = page.locator("summary.nav-toggle")
+    closed = page.locator("details.nav-menu[open]").count() == 0
+    if toggle.count() and toggle.is_visible() and closed:
+        toggle.click()
+
+
+def main_nav(page: Any) -> Any:
+    """The main navigation, opened first if it is collapsed."""
+    open_menu(page)
+    return page.get_by_role("navigation", name=re.compile(r"^(Main|Huvudmeny)$"))

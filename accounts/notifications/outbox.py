@@ -7,9 +7,11 @@ second write of the same reminder (a sweep run twice, two beats at once) into a 
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +33,8 @@ from accounts.models import (
     default_quiet_start,
 )
 from accounts.notifications.quiet import end_of_quiet_hours, zone
+
+logger = logging.getLogger(__name__)
 
 # The maximum per kind is counted over this window.
 COUNT_WINDOW = timedelta(days=7)
@@ -220,7 +224,26 @@ def write(
         # as it is. PostgreSQL takes the batch in one INSERT; Django splits it on SQLite at 999
         # parameters, about 70 rows a statement.
         Notification.objects.bulk_create(rows.values(), ignore_conflicts=True)
+        log_held(kind, rows.values(), now)
     return len(rows)
+
+
+def log_held(kind: str, rows: Iterable[Notification], now: datetime) -> None:
+    """One line per end of quiet hours, so that someone watching the console (`make run`, with
+    the console e-mail backend) knows why an e-mail has not come. The kind and the time only:
+    no recipient, address or content."""
+    held = Counter(
+        row.not_before
+        for row in rows
+        if row.state != NotificationState.SKIPPED and row.not_before > now
+    )
+    for until, count in sorted(held.items()):
+        logger.info(
+            "Quiet hours: %d %s notification(s) held until %s UTC; sent then.",
+            count,
+            kind,
+            f"{until.astimezone(UTC):%Y-%m-%d %H:%M}",
+        )
 
 
 def enqueue_many(
@@ -300,6 +323,7 @@ def enqueue(
     )
     if not created:
         return None
+    log_held(kind, [notification], now)
     if notification.state == NotificationState.PENDING and notification.not_before <= now:
         # robust: a broker that is down must not fail the caller's request; the row is
         # committed and the dispatch sweep sends it once the broker is back.

@@ -49,7 +49,7 @@ import enum
 import logging
 import time as clock
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -137,6 +137,12 @@ def deliver(notification_id: int) -> Result:
         # the try that found the night does not count.
         mine.update(
             state=NotificationState.PENDING, not_before=quiet_until, attempts=F("attempts") - 1
+        )
+        logger.info(
+            "Quiet hours: notification %s (%s) held until %s UTC; sent then.",
+            notification_id,
+            row.kind,
+            f"{quiet_until.astimezone(UTC):%Y-%m-%d %H:%M}",
         )
         return Result(Outcome.DEFERRED)
 

@@ -56,9 +56,32 @@
       }
     }
 
+    function choose(value) {
+      range.value = value;
+      number.value = value;
+      show(value);
+    }
+
     range.addEventListener("input", function () {
-      number.value = range.value;
-      show(range.value);
+      choose(range.value);
+    });
+    // An unanswered slider has no position: its hidden thumb rests at the middle only because
+    // a range input must have a value. So the first key press must not count from there (the
+    // first arrow would otherwise give 51, which nobody chose). Home and End give the ends, as
+    // asked; any other key that moves a slider puts the answer at the middle, shown and read
+    // out as "50", from where the next presses move it. Nothing is recorded before a key press.
+    var START = { Home: "0", End: "100" };
+    var MOVES = ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "PageUp", "PageDown"];
+    range.addEventListener("keydown", function (event) {
+      if (!range.classList.contains("is-unset")) { return; }
+      var start = START[event.key] || (MOVES.indexOf(event.key) !== -1 ? "50" : "");
+      if (!start) { return; }
+      event.preventDefault();
+      choose(start);
+    });
+    // A tap exactly on the hidden middle changes nothing, so no input event: answer it here.
+    range.addEventListener("pointerup", function () {
+      if (range.classList.contains("is-unset")) { choose(range.value); }
     });
     number.addEventListener("input", function () {
       var value = number.value.trim();

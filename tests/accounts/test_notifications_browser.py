@@ -15,7 +15,7 @@ from accounts.models import (
     NotificationState,
     User,
 )
-from tests.browser import assert_accessible, screenshot
+from tests.browser import assert_accessible, main_nav, screenshot
 from tests.factories import PASSWORD, current_totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -87,7 +87,7 @@ def test_an_admin_reads_the_sent_notifications_and_filters_them(
         )
     page.set_viewport_size(NARROW)
     sign_in(page, admin_user, totp=True)
-    page.get_by_role("link", name="Sent notifications").click()
+    main_nav(page).get_by_role("link", name="Sent notifications").click()
     page.wait_for_url(re.compile(r"/staff/notifications/$"))
     assert_accessible(page)
     assert fits(page)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from assessments.instruments import get_instrument
 from physio.models import ActivityEntry, ActivityPlan, Goal, PhysioVisit
+from tests.browser import main_nav
 from tests.e2e.conftest import assert_accessible, screenshot
 from tests.factories import PASSWORD, current_totp_code
 
@@ -40,7 +41,7 @@ def sign_in(page: Any, email: str) -> None:
 
 
 def sign_out(page: Any) -> None:
-    page.locator("nav.main-nav form button[type=submit]").click()
+    main_nav(page).locator("form.sign-out button").click()
     page.wait_for_url(re.compile(r"/accounts/login/"))
 
 
@@ -61,7 +62,7 @@ def test_a_physiotherapist_sets_a_goal_and_a_plan_and_the_participant_follows_it
     assert_accessible(page)
 
     # The list of participants, then the participant's page.
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Physiotherapy").click()
+    main_nav(page).get_by_role("link", name="Physiotherapy").click()
     page.wait_for_url(re.compile(r"/care/physio/$"))
     assert_accessible(page)
     page.get_by_role("link", name=participant.display_name).click()
@@ -146,7 +147,7 @@ def test_a_physiotherapist_sets_a_goal_and_a_plan_and_the_participant_follows_it
     assert page.get_by_text("This week: 0 of 150 minutes").is_visible()
     assert page.get_by_text("Next visit with your physiotherapist:").is_visible()
     assert_accessible(page)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Activity").click()
+    main_nav(page).get_by_role("link", name="Activity").click()
     page.wait_for_url(re.compile(r"/activity/$"))
     assert_accessible(page)
 
@@ -182,7 +183,7 @@ def test_a_physiotherapist_sets_a_goal_and_a_plan_and_the_participant_follows_it
     assert page.get_by_text("60 of 150 minutes").first.is_visible()
 
     # The goals, read-only, with the level descriptions.
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Goals").click()
+    main_nav(page).get_by_role("link", name="Goals").click()
     page.wait_for_url(re.compile(r"/goals/$"))
     assert page.get_by_role(
         "heading", name="Main goal: Walk to work three days a week"

@@ -11,6 +11,7 @@ import pytest
 from accounts.models import User
 from assessments.models import Questionnaire, RiskFlag
 from assessments.schedules import seed_default_schedule
+from tests.browser import main_nav
 from tests.e2e.conftest import assert_accessible, screenshot
 from tests.factories import PASSWORD, current_totp_code
 
@@ -28,7 +29,7 @@ def sign_in(page: Any, email: str) -> None:
 
 
 def sign_out(page: Any) -> None:
-    page.locator("nav.main-nav form button[type=submit]").click()
+    main_nav(page).locator("form.sign-out button").click()
     page.wait_for_url(re.compile(r"/accounts/login/"))
 
 
@@ -153,7 +154,7 @@ def test_the_questionnaire_list_and_the_texts_page_are_accessible(
     seed_default_schedule()
     sign_in(page, participant.email)
     page.wait_for_url(HOME)
-    page.get_by_role("link", name=re.compile("^(Questionnaires|Enkäter)$")).first.click()
+    main_nav(page).get_by_role("link", name=re.compile("^(Questionnaires|Enkäter)$")).first.click()
     page.wait_for_url(re.compile(r"/questionnaires/$"))
     assert_accessible(page)
     sign_out(page)

@@ -12,6 +12,7 @@ from django.utils import translation
 from accounts.models import User
 from modules.models import Module, Step, StepKind
 from research.models import Allocation, Receives, StudyParticipant
+from tests.browser import main_nav
 from tests.e2e.conftest import assert_accessible, screenshot
 from tests.factories import PASSWORD, current_totp_code
 from tests.research.builders import make_study, submit_time_point
@@ -29,7 +30,7 @@ def sign_in(page: Any, email: str) -> None:
 
 
 def sign_out(page: Any) -> None:
-    page.locator("nav.main-nav form button[type=submit]").click()
+    main_nav(page).locator("form.sign-out button").click()
     page.wait_for_url(re.compile(r"/accounts/login/"))
 
 
@@ -74,7 +75,7 @@ def test_an_admin_randomises_a_participant_who_then_sees_only_what_their_arm_rec
     page.locator("form[action$='/2fa/authenticate/'] button.button-primary").click()
     page.wait_for_url(HOME)
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Studies").click()
+    main_nav(page).get_by_role("link", name="Studies").click()
     page.wait_for_url(re.compile(r"/research/$"))
     assert_accessible(page)
     page.get_by_role("link", name="Stress and pain trial").click()
@@ -126,7 +127,7 @@ def test_an_admin_randomises_a_participant_who_then_sees_only_what_their_arm_rec
     sign_in(page, participant.email)
     page.wait_for_url(HOME)
     assert_accessible(page)
-    nav = page.get_by_role("navigation", name="Main")
+    nav = main_nav(page)
     gets_programme = arm.receives == Receives.PROGRAMME_AND_PLAN
     assert (nav.get_by_role("link", name="My programme").count() == 1) is gets_programme
     page.goto(f"{page.base_url}/study/")

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from modules.models import HomeworkStatus
+from tests.browser import main_nav
 from tests.e2e.conftest import assert_accessible, screenshot
 from tests.factories import PASSWORD, current_totp_code, make_participant
 from tests.therapists.conftest import make_programme, submit_homework
@@ -33,7 +34,7 @@ def sign_in(page: Any, email: str) -> None:
 
 
 def sign_out(page: Any) -> None:
-    page.locator("nav.main-nav form button[type=submit]").click()
+    main_nav(page).locator("form.sign-out button").click()
     page.wait_for_url(re.compile(r"/accounts/login/"))
 
 
@@ -70,7 +71,7 @@ def test_a_therapist_reviews_homework_from_the_queue_and_the_participant_reads_t
     assert_accessible(page)
 
     # The queue: the submitted homework is at the top.
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Triage").click()
+    main_nav(page).get_by_role("link", name="Triage").click()
     page.wait_for_url(re.compile(r"/care/$"))
     rows = page.locator(".triage-queue > li")
     assert rows.count() == 3
@@ -119,7 +120,7 @@ def test_a_therapist_reviews_homework_from_the_queue_and_the_participant_reads_t
     sign_in(page, participant.email)
     page.wait_for_url(HOME)
     assert_accessible(page)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Messages").click()
+    main_nav(page).get_by_role("link", name="Messages").click()
     page.wait_for_url(re.compile(r"/messages/$"))
     assert page.get_by_text("Noticing the tension is the first step.").is_visible()
     assert page.get_by_text("Feedback: 1. Module title 1").is_visible()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from modules.models import Enrolment, ModuleProgress
 from research.models import DataExport, JobState, Report
+from tests.browser import main_nav
 from tests.e2e.conftest import assert_accessible, screenshot
 from tests.factories import PASSWORD, current_totp_code
 from tests.research.builders import make_study
@@ -63,7 +64,7 @@ def assert_fits(page: Any) -> None:
 
 
 def sign_out(page: Any) -> None:
-    page.locator("nav.main-nav form button[type=submit]").click()
+    main_nav(page).locator("form.sign-out button").click()
     page.wait_for_url(re.compile(r"/accounts/login/"))
 
 
@@ -83,7 +84,7 @@ def test_a_therapist_makes_the_weekly_report_and_an_admin_the_excel_export(
     study.add_participant(participant, by=admin_user)
 
     sign_in_with_code(page, therapist.email)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
+    main_nav(page).get_by_role("link", name="Reports").click()
     page.wait_for_url(re.compile(r"/reports/$"))
     assert page.get_by_text("No reports yet.").is_visible()
     assert_accessible(page)
@@ -120,7 +121,7 @@ def test_a_therapist_makes_the_weekly_report_and_an_admin_the_excel_export(
     assert_accessible(page)
     assert_fits(page)
     screenshot(page, "adherence-export-phone")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
+    main_nav(page).get_by_role("link", name="Reports").click()
     page.wait_for_url(re.compile(r"/reports/$"))
     # The admin reads study reports, not the therapist's caseload report.
     assert page.get_by_text("No reports yet.").is_visible()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from allauth.mfa.adapter import get_adapter
@@ -8,6 +9,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError, connection
 
 from icbt.demo import DEMO_PEOPLE
 
@@ -24,9 +26,19 @@ class Command(BaseCommand):
         emails = (
             [email] if email else [p.email for p in DEMO_PEOPLE if "participant" not in p.roles]
         )
-        authenticators = Authenticator.objects.filter(
-            user__email__in=emails, type=Authenticator.Type.TOTP
-        ).select_related("user")
+        database = _describe_database()
+        if connection.vendor == "sqlite" and not _has_sqlite_file():
+            raise CommandError(_wrong_database(database))
+        try:
+            authenticators = list(
+                Authenticator.objects.filter(
+                    user__email__in=emails, type=Authenticator.Type.TOTP
+                ).select_related("user")
+            )
+        except DatabaseError:
+            raise CommandError(_wrong_database(database)) from None
+        if not authenticators:
+            raise CommandError(_wrong_database(database))
         counter = int(time.time()) // 30
         for authenticator in authenticators:
             secret = get_adapter().decrypt(authenticator.data["secret"])
@@ -34,3 +46,26 @@ class Command(BaseCommand):
             self.stdout.write(f"{authenticator.user.email:28} {code}")
         left = 30 - int(time.time()) % 30
         self.stdout.write(f"(valid for about {left} more seconds)")
+
+
+def _describe_database() -> str:
+    """Where this command looked, without a password."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"the SQLite file {db['NAME']}"
+    return f"the {connection.vendor} database {db['NAME']} on {db.get('HOST') or 'localhost'}"
+
+
+def _has_sqlite_file() -> bool:
+    # Connecting would create an empty file, and then fail with "no such table".
+    name = Path(str(connection.settings_dict["NAME"]))
+    return name.is_file() and name.stat().st_size > 0
+
+
+def _wrong_database(database: str) -> str:
+    return (
+        f"No demo staff accounts with two-factor codes in {database}. "
+        "`make code` must read the database `make run` uses: give it the same VAR_DIR or "
+        "DATABASE_URL (for example `make code VAR_DIR=/path/you/gave/make/run`), "
+        "and run `make run` (or `python manage.py seed_demo`) first."
+    )
