@@ -12,7 +12,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 
 from accounts.models import User
-from tests.browser import assert_accessible
+from tests.browser import assert_accessible, main_nav
 from tests.factories import PASSWORD, make_therapist
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -63,7 +63,7 @@ def sign_in_with_password(page: Any, email: str) -> None:
 
 
 def sign_out(page: Any) -> None:
-    page.locator("nav.main-nav form button[type=submit]").click()
+    main_nav(page).locator("form.sign-out button").click()
     page.wait_for_url(re.compile(r"/accounts/login/"))
 
 
@@ -114,7 +114,7 @@ def test_a_participant_adds_a_passkey_and_signs_in_with_it_without_a_password(
     # No e-mail address, no password: the passkey alone.
     page.get_by_role("button", name="Logga in med en nyckel").click()
     page.wait_for_url(HOME)
-    assert page.get_by_role("navigation", name="Main").is_visible()
+    assert main_nav(page).is_visible()
     assert page.evaluate("() => document.cookie") == ""  # the session cookie stays HttpOnly
     assert not [e for e in errors if "Content Security Policy" in e], errors
 
@@ -146,5 +146,5 @@ def test_a_staff_member_uses_a_passkey_as_the_second_factor_for_the_staff_pages(
     page.wait_for_url(HOME)
     page.goto(f"{page.base_url}/care/")
     assert page.url.endswith("/care/")
-    assert page.get_by_role("navigation", name="Main").is_visible()
+    assert main_nav(page).is_visible()
     assert not [e for e in errors if "Content Security Policy" in e], errors

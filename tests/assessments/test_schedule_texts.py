@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from assessments.item_texts import can_serve, languages_missing
 from assessments.schedules import seed_default_schedule
@@ -25,9 +26,10 @@ def test_a_schedule_with_an_instrument_lacking_texts_is_refused_and_says_what_to
     settings.INSTRUMENT_TEXTS_FILE = ""
     baseline = seed_default_schedule().time_points.get(key="baseline")
     baseline.instruments = ["pain_vas", "hads"]
-    with pytest.raises(ValidationError) as error:
-        baseline.full_clean()
-    message = " ".join(error.value.message_dict["instruments"])
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as error:
+            baseline.full_clean()
+        message = " ".join(error.value.message_dict["instruments"])
     assert "hads" in message and "sv" in message and "en" in message
     assert "texts file" in message
 

@@ -136,6 +136,8 @@ def test_a_relaxation_log_in_an_exercise_step_takes_entries_and_shows_them(
     assert response.status_code == 200 and response["X-Entry-Saved"] == "1"
     entry = DiaryEntry.objects.get(participant=enrolled, step=log)
     assert entry.data["tension_after"] == 4 and entry.data["method"] == "release_only"
+
+
 def test_an_entry_sent_again_with_corrected_content_is_stored_corrected(client, enrolled, diary):
     token = uuid.uuid4()
     add(client, diary, token=token, date="2026-03-02", stress_level="4")

@@ -249,7 +249,9 @@ def test_a_hads_score_the_baseline_lacks_is_taken_from_the_screening_interview(
     questionnaire.submit()
     client.force_login(admin_user)
     page = client.get(reverse("research:screen", args=[joined.pk])).content.decode()
-    assert "score from the screening interview" in page
+    # Asked for the two HADS scores only: the body map answered the rest from the baseline.
+    assert 'name="c_hads_anxiety"' in page and 'name="c_hads_depression"' in page
+    assert 'name="c_widespread_pain"' not in page
     client.post(
         reverse("research:screen", args=[joined.pk]),
         {**ANSWERS, "c_hads_anxiety": "16", "c_hads_depression": "4"},

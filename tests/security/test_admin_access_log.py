@@ -23,7 +23,7 @@ def superuser(site):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(
-    "model", ["accounts/user", "assessments/riskflag", "therapists/careassignment"]
+    "model", ["accounts/user", "assessments/riskflag", "accounts/careassignment"]
 )
 def test_a_superusers_list_page_in_the_django_admin_writes_an_access_log_row(  # type: ignore[no-untyped-def]
     client, superuser, participant, model
@@ -37,7 +37,7 @@ def test_a_superusers_list_page_in_the_django_admin_writes_an_access_log_row(  #
 def test_a_superuser_opening_a_person_in_the_django_admin_writes_a_row_about_them(  # type: ignore[no-untyped-def]
     client, superuser, participant
 ):
-    from therapists.models import CareAssignment
+    from accounts.models import CareAssignment
 
     client.force_login(superuser)
     assert client.get(f"/django-admin/accounts/user/{participant.pk}/change/").status_code == 200
@@ -46,7 +46,7 @@ def test_a_superuser_opening_a_person_in_the_django_admin_writes_a_row_about_the
     ).exists()
     assignment = CareAssignment.objects.filter(participant=participant).first()
     assert assignment is not None
-    url = f"/django-admin/therapists/careassignment/{assignment.pk}/change/"
+    url = f"/django-admin/accounts/careassignment/{assignment.pk}/change/"
     assert client.get(url).status_code == 200
     assert AccessLog.objects.filter(
         actor=superuser, subject=participant, action="admin-view", detail__startswith="care"
