@@ -19,7 +19,8 @@ from accounts.models import (
 
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin[Site]):
-    list_display = ["name", "code"]
+    list_display = ["name", "code", "responsible_staff"]
+    fields = ["name", "code", "responsible_staff"]
 
 
 @admin.register(User)

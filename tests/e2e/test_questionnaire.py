@@ -141,6 +141,7 @@ def test_a_participant_answers_in_two_sittings_and_the_therapist_sees_the_scores
     assert page.get_by_text("Probable case").is_visible()
     assert_accessible(page)
     screenshot(page, "questionnaire-scores-phone")
+    page.get_by_label("What was done").fill("Called the participant; booked a visit.")
     page.get_by_role("button", name=re.compile("Mark as handled")).click()
     page.get_by_text("The flag is marked as handled.").wait_for()
     assert RiskFlag.objects.open().count() == 0
