@@ -155,9 +155,7 @@ def test_the_plain_words_follow_configured_thresholds(participant, baseline, set
 
 
 def test_the_trials_defaults_are_a_probable_case_from_11_and_referral_above_15() -> None:
-    by_level = {
-        (rule.scale, rule.level): (rule.threshold, rule.inclusive) for rule in risk_rules()
-    }
+    by_level = {(rule.scale, rule.level): (rule.threshold, rule.inclusive) for rule in risk_rules()}
     for scale in ("anxiety", "depression"):
         assert by_level[(scale, "probable_case")] == (11.0, True)
         assert by_level[(scale, "refer")] == (15.0, False)

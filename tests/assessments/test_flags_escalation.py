@@ -57,7 +57,10 @@ def test_it_escalates_once_after_the_configured_time_and_not_before(
         assert escalate_unacknowledged_flags(timezone.now()) == 1
     [notice] = escalations()
     assert notice.recipient == responsible
-    assert notice.context == {"flag": flag.pk, "path": f"/staff/participants/{participant.pk}/scores/"}
+    assert notice.context == {
+        "flag": flag.pk,
+        "path": f"/staff/participants/{participant.pk}/scores/",
+    }
     assert notice.dedupe_key == f"{ESCALATED}:{responsible.pk}:flag-{flag.pk}"
     flag.refresh_from_db()
     assert flag.escalated_at is not None and flag.is_open
@@ -113,9 +116,7 @@ def test_a_flag_with_nobody_to_tell_waits_for_someone_to_be_named(site, baseline
         assert escalate_unacknowledged_flags(timezone.now()) == 1
 
 
-def test_the_weekly_maximum_does_not_hold_back_an_escalation(
-    site, responsible, baseline, settings
-):
+def test_the_weekly_maximum_does_not_hold_back_an_escalation(site, responsible, baseline, settings):
     settings.NOTIFICATION_MAX_PER_KIND_PER_WEEK = 1
     people = [make_participant(site, f"p{index}@test.example") for index in range(3)]
     flags = [raise_flag(person, baseline) for person in people]
@@ -142,9 +143,9 @@ def test_the_sweep_costs_the_same_queries_however_many_flags(
 ):
     people = [make_participant(site, f"p{index}@test.example") for index in range(8)]
     flags = [raise_flag(person, baseline) for person in people]
-    with time_machine.travel(flags[-1].raised_at + timedelta(days=3), tick=False):
-        with django_assert_max_num_queries(6):
-            assert escalate_unacknowledged_flags(timezone.now()) == 8
+    later = flags[-1].raised_at + timedelta(days=3)
+    with time_machine.travel(later, tick=False), django_assert_max_num_queries(6):
+        assert escalate_unacknowledged_flags(timezone.now()) == 8
 
 
 def test_the_sweep_is_registered_with_the_other_reminder_sweeps() -> None:

@@ -182,7 +182,9 @@ def test_with_htmx_the_flag_is_swapped_in_place(client, participant, therapist, 
     submit_hads(participant, baseline, ANXIETY_CASE)
     flag = RiskFlag.objects.get()
     client.force_login(therapist)
-    response = client.post(handle_url(flag), {"note": "Called the participant."}, headers={"HX-Request": "true"})
+    response = client.post(
+        handle_url(flag), {"note": "Called the participant."}, headers={"HX-Request": "true"}
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert body.strip().startswith("<li") and f'id="flag-{flag.pk}"' in body

@@ -50,9 +50,7 @@ def test_a_flag_of_a_participant_without_a_therapist_goes_to_the_sites_responsib
     assert raise_flag(unassigned, baseline).assigned_to == responsible
 
 
-def test_a_flag_is_routed_to_nobody_when_the_site_names_no_responsible_staff(
-    unassigned, baseline
-):
+def test_a_flag_is_routed_to_nobody_when_the_site_names_no_responsible_staff(unassigned, baseline):
     assert raise_flag(unassigned, baseline).assigned_to is None
 
 
@@ -96,14 +94,14 @@ def test_open_flags_follow_a_change_of_the_sites_responsible_staff(
     assert flag.assigned_to is None
 
 
-def test_a_physiotherapist_assignment_does_not_move_a_flag(
-    participant, therapist, site, baseline
-):
+def test_a_physiotherapist_assignment_does_not_move_a_flag(participant, therapist, site, baseline):
     flag = raise_flag(participant, baseline)
     other_physio = User.objects.create_user(
         "physio2@test.example", "x", site=site, is_physiotherapist=True
     )
-    CareAssignment.assign(participant=participant, staff=other_physio, role=CareRole.PHYSIOTHERAPIST)
+    CareAssignment.assign(
+        participant=participant, staff=other_physio, role=CareRole.PHYSIOTHERAPIST
+    )
     flag.refresh_from_db()
     assert flag.assigned_to == therapist
 
@@ -116,7 +114,9 @@ def test_the_responsible_staff_sees_the_sites_participants_without_a_therapist_o
     assert unassigned in visible
     assert participant not in visible  # has a therapist of their own
     assert elsewhere not in visible
-    CareAssignment.assign(participant=unassigned, staff=participant_therapist(participant), role=CareRole.THERAPIST)
+    CareAssignment.assign(
+        participant=unassigned, staff=participant_therapist(participant), role=CareRole.THERAPIST
+    )
     assert unassigned not in set(User.objects.participants().visible_to(responsible))
 
 
