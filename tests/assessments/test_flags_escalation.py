@@ -35,6 +35,8 @@ def baseline(db: None) -> TimePoint:
 @pytest.fixture
 def responsible(site) -> User:
     person = make_therapist(site, "responsible@test.example")
+    person.language = "en"
+    person.save(update_fields=["language"])
     site.responsible_staff = person
     site.save()
     return person
