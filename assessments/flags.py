@@ -122,8 +122,8 @@ def raise_flags(
 
 def explain(flag: RiskFlag, rules: Sequence[RiskRule] | None = None) -> str:
     """The flag's level in plain words, with the cut-off it reached, e.g. "A score of 11 or
-    more: a probable case. Find out how the participant is doing." The cut-off is read from
-    the configured rules, so the words follow settings.ASSESSMENTS_RISK_RULES."""
+    more: the participant may need more support. Find out how they are doing." The cut-off is
+    read from the configured rules, so the words follow settings.ASSESSMENTS_RISK_RULES."""
     rules = risk_rules() if rules is None else rules
     rule = next(
         (
@@ -142,5 +142,5 @@ def explain(flag: RiskFlag, rules: Sequence[RiskRule] | None = None) -> str:
     if flag.level == RiskLevel.REFER:
         advice = _("refer to a psychologist. Contact the participant and arrange the referral.")
     else:
-        advice = _("a probable case. Find out how the participant is doing.")
+        advice = _("the participant may need more support. Find out how they are doing.")
     return f"{cut_off}: {advice}" if cut_off else advice[:1].upper() + advice[1:]

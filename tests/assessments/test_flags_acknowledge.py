@@ -135,7 +135,7 @@ def test_the_level_is_said_in_plain_words_with_the_cut_off_it_reached(
 ):
     case = raise_flag(participant, baseline)
     assert explain(case) == (
-        "A score of 11 or more: a probable case. Find out how the participant is doing."
+        "A score of 11 or more: the participant may need more support. Find out how they are doing."
     )
     refer = raise_flag(other_participant, baseline, ANXIETY_HIGH)
     assert refer.level == RiskLevel.REFER

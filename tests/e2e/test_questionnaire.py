@@ -41,6 +41,7 @@ def tab_to(page: Any, element_id: str, limit: int = 80) -> None:
     raise AssertionError(f"#{element_id} never received focus by Tab")
 
 
+@pytest.mark.usefixtures("clinic_texts")  # the HADS is asked only with the clinic's texts
 def test_a_participant_answers_in_two_sittings_and_the_therapist_sees_the_scores(
     page: Any, participant: User, therapist: User
 ) -> None:
