@@ -69,7 +69,8 @@ class AccessLoggedAdmin(admin.ModelAdmin[Any]):
 
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin[Site]):
-    list_display = ["name", "code"]
+    list_display = ["name", "code", "responsible_staff"]
+    fields = ["name", "code", "responsible_staff"]
 
 
 @admin.register(User)

@@ -60,7 +60,9 @@ class RiskFlagAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
         "scale",
         "level",
         "raised_at",
+        "escalated_at",
         "resolved_at",
     ]
     list_filter = ["level", "instrument"]
-    exclude = ["participant", "resolved_by"]
+    # The note of what was done is clinical text: it is read on the staff pages, not here.
+    exclude = ["participant", "resolved_by", "assigned_to", "resolution_note"]

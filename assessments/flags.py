@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessments.instruments import UnknownInstrument, get_instrument
 from assessments.models import RISK_SEVERITY, RiskFlag, RiskLevel
+from assessments.routing import routes_for
 
 if TYPE_CHECKING:
     from assessments.models import InstrumentResponse, Questionnaire
@@ -89,21 +91,56 @@ def raise_flags(
 ) -> list[RiskFlag]:
     """Store a flag for every scale of the submitted questionnaire that reaches a rule.
 
-    Safe to run twice: one flag per questionnaire, instrument and scale."""
+    Safe to run twice: one flag per questionnaire, instrument and scale. Each flag is routed to
+    the person who answers for the participant now (assessments/routing.py)."""
     rules = risk_rules()
-    flags = [
-        RiskFlag(
-            participant_id=questionnaire.participant_id,
-            questionnaire=questionnaire,
-            instrument=response.instrument,
-            scale=scale,
-            value=value,
-            level=level,
-            raised_at=questionnaire.submitted_at or timezone.now(),
-        )
+    pending = [
+        (response.instrument, scale, value, level)
         for response in responses
         for scale, (value, level) in levels_for(
             response.instrument, response.scores or {}, rules
         ).items()
     ]
+    if not pending:
+        return []
+    owner = routes_for([questionnaire.participant_id])[questionnaire.participant_id]
+    flags = [
+        RiskFlag(
+            participant_id=questionnaire.participant_id,
+            questionnaire=questionnaire,
+            instrument=instrument,
+            scale=scale,
+            value=value,
+            level=level,
+            raised_at=questionnaire.submitted_at or timezone.now(),
+            assigned_to_id=owner,
+        )
+        for instrument, scale, value, level in pending
+    ]
     return RiskFlag.objects.bulk_create(flags, ignore_conflicts=True)
+
+
+def explain(flag: RiskFlag, rules: Sequence[RiskRule] | None = None) -> str:
+    """The flag's level in plain words, with the cut-off it reached, e.g. "A score of 11 or
+    more: the participant may need more support. Find out how they are doing." The cut-off is
+    read from the configured rules, so the words follow settings.ASSESSMENTS_RISK_RULES."""
+    rules = risk_rules() if rules is None else rules
+    rule = next(
+        (
+            r
+            for r in rules
+            if (r.instrument, r.scale, r.level) == (flag.instrument, flag.scale, flag.level)
+        ),
+        None,
+    )
+    cut_off = ""
+    if rule is not None:
+        number = f"{rule.threshold:g}"
+        cut_off = (
+            _("A score of %(number)s or more") if rule.inclusive else _("A score above %(number)s")
+        ) % {"number": number}
+    if flag.level == RiskLevel.REFER:
+        advice = _("refer to a psychologist. Contact the participant and arrange the referral.")
+    else:
+        advice = _("the participant may need more support. Find out how they are doing.")
+    return f"{cut_off}: {advice}" if cut_off else advice[:1].upper() + advice[1:]

@@ -349,7 +349,8 @@ class RiskFlagQuerySet(models.QuerySet["RiskFlag"]):
         return self.filter(resolved_at__isnull=True)
 
     def for_staff(self, user: User) -> RiskFlagQuerySet:
-        """Flags of the participants `user` may see (their caseload)."""
+        """Flags of the participants `user` may see (their caseload, and for a site's
+        responsible staff member the site's participants without a therapist)."""
         return self.filter(
             participant__in=User.objects.participants().visible_to(user).values("pk")
         )
@@ -365,7 +366,15 @@ class RiskFlagQuerySet(models.QuerySet["RiskFlag"]):
 
 class RiskFlag(models.Model):
     """A score at or above a configured threshold (settings.ASSESSMENTS_RISK_RULES), raised when
-    a questionnaire is submitted and open until a therapist marks it handled."""
+    a questionnaire is submitted and open until a therapist acknowledges it with a note of what
+    was done.
+
+    `assigned_to` is the person the flag is routed to (assessments/routing.py): the participant's
+    current therapist, else their site's responsible staff member. It is stored, not computed
+    when read, so that "flags routed to me" is one indexed query and the history shows who was
+    answerable; it is kept current while the flag is open by re-routing whenever the care team
+    or the site's responsible staff member changes. Empty when nobody can be named; such a flag
+    is escalated to the site's research admins at the first sweep."""
 
     participant = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="risk_flags"
@@ -378,6 +387,16 @@ class RiskFlag(models.Model):
     value = models.FloatField()
     level = models.CharField(max_length=20, choices=RiskLevel.choices)
     raised_at = models.DateTimeField(default=timezone.now)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="risk_flags_assigned",
+    )
+    # Set by the escalation sweep (assessments/notifications.py) when it wrote the notice.
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    # The acknowledgement: who, when, and what was done.
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -386,12 +405,16 @@ class RiskFlag(models.Model):
         blank=True,
         related_name="risk_flags_resolved",
     )
+    resolution_note = models.CharField(_("what was done"), max_length=500, blank=True)
 
     objects = RiskFlagQuerySet.as_manager()
 
     class Meta:
         ordering = ["-raised_at", "pk"]
-        indexes = [models.Index(fields=["participant", "resolved_at"])]
+        indexes = [
+            models.Index(fields=["participant", "resolved_at"]),
+            models.Index(fields=["assigned_to", "resolved_at"]),
+        ]
         constraints = [
             # One flag per scale per submission: the highest level its value reached.
             models.UniqueConstraint(
@@ -418,13 +441,17 @@ class RiskFlag(models.Model):
     def scale_label(self) -> str:
         return scale_label(self.instrument, self.scale)
 
-    def resolve(self, *, by: User) -> bool:
-        """Mark the flag handled. Returns False if someone else already did: the conditional
-        update settles two therapists pressing the button at the same time."""
+    def resolve(self, *, by: User, note: str) -> bool:
+        """Acknowledge the flag: `by` says in `note` what was done. Returns False if someone
+        else already did: the conditional update settles two therapists pressing the button at
+        the same time."""
+        note = note.strip()
+        if not note:
+            raise ValueError("acknowledging a risk flag needs a note of what was done")
         now = timezone.now()
         done = RiskFlag.objects.filter(pk=self.pk, resolved_at__isnull=True).update(
-            resolved_at=now, resolved_by=by
+            resolved_at=now, resolved_by=by, resolution_note=note[:500]
         )
         if done:
-            self.resolved_at, self.resolved_by = now, by
+            self.resolved_at, self.resolved_by, self.resolution_note = now, by, note[:500]
         return bool(done)

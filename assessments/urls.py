@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from assessments import views
+from assessments import flag_views, views
 
 app_name = "assessments"
 
@@ -25,6 +25,6 @@ urlpatterns = [
         views.staff_scores,
         name="staff-scores",
     ),
-    path("staff/risk-flags/<int:pk>/handle/", views.flag_handle, name="flag-handle"),
+    path("staff/risk-flags/<int:pk>/handle/", flag_views.flag_handle, name="flag-handle"),
     path("staff/instrument-texts/", views.texts_status, name="texts-status"),
 ]

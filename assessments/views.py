@@ -11,18 +11,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import get_participant_for_user
-from accounts.decorators import (
-    admin_required,
-    care_staff_required,
-    participant_required,
-    therapist_required,
-)
+from accounts.decorators import admin_required, care_staff_required, participant_required
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessLog, Role, User
 from assessments.bodymap import body_views, region_groups
+from assessments.flag_views import open_flags_context
 from assessments.forms import PageForm
 from assessments.history import participant_history, score_history
 from assessments.instruments import Item, all_instruments
@@ -312,10 +308,10 @@ def staff_scores(request: AuthenticatedHttpRequest, participant_id: int) -> Http
         subject=participant,
         action="questionnaire scores viewed",
     )
-    flags = list(
-        RiskFlag.objects.filter(participant=participant)
+    handled = list(
+        RiskFlag.objects.filter(participant=participant, resolved_at__isnull=False)
         .select_related("resolved_by", "questionnaire__time_point")
-        .order_by("resolved_at", "-raised_at", "pk")
+        .order_by("-resolved_at", "pk")
     )
     return render(
         request,
@@ -323,32 +319,11 @@ def staff_scores(request: AuthenticatedHttpRequest, participant_id: int) -> Http
         {
             "participant": participant,
             "histories": score_history(participant),
-            "flags": flags,
+            "handled_flags": handled,
             "schedule": participant_schedule(participant),
+            **open_flags_context(request, participant),
         },
     )
-
-
-@therapist_required
-@require_POST
-def flag_handle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    flag = get_object_or_404(
-        RiskFlag.objects.for_staff(request.user).select_related("questionnaire__time_point"), pk=pk
-    )
-    if flag.resolve(by=request.user):
-        AccessLog.record(
-            actor=request.user,
-            role=Role.THERAPIST,
-            subject=flag.participant,
-            action="risk flag handled",
-            detail=f"flag {flag.pk}",
-        )
-    else:
-        flag.refresh_from_db()
-    if request.htmx:
-        return render(request, "assessments/staff_scores.html#flag-handled", {"flag": flag})
-    messages.success(request, _("The flag is marked as handled."))
-    return redirect("assessments:staff-scores", flag.participant_id)
 
 
 @admin_required

@@ -542,6 +542,13 @@ ASSESSMENTS_RISK_RULES: list[dict[str, object]] = [
     {"instrument": "hads", "scale": "depression", "at_least": 11, "level": "probable_case"},
     {"instrument": "hads", "scale": "depression", "above": 15, "level": "refer"},
 ]
+# A risk flag goes to the participant's therapist, or to their site's responsible staff member
+# (Site.responsible_staff, set in the Django admin) when they have none. One not acknowledged
+# within this many hours is escalated: the site's responsible staff member (or, if the site has
+# none, its research admins) is told by e-mail that a flag needs attention, once per flag
+# (assessments.notifications.escalate_unacknowledged_flags). A flag nobody could be named for
+# is escalated at the next sweep.
+RISK_FLAG_ESCALATE_AFTER_HOURS = env_int("RISK_FLAG_ESCALATE_AFTER_HOURS", 48)
 
 # --- Research -------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from accounts.notifications.sweeps import (
     escalate_inactive_participants,
     sweep_inactive_participants,
 )
-from assessments.notifications import remind_questionnaires_due
+from assessments.notifications import escalate_unacknowledged_flags, remind_questionnaires_due
 from modules.notifications import announce_opened_modules
 from physio.reminders import remind_visits_tomorrow
 from therapists.notify import sweep_therapist_digests
@@ -35,6 +35,7 @@ REMINDER_SWEEPS: list[Sweep] = [
     sweep_therapist_digests,
     announce_opened_modules,
     remind_questionnaires_due,
+    escalate_unacknowledged_flags,
     remind_visits_tomorrow,
 ]
 

@@ -26,6 +26,7 @@ from accounts.activity import inactive_after
 from accounts.decorators import admin_required, participant_required, therapist_required
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessLog, CareAssignment, CareRole, Role, User
+from assessments.flag_views import open_flags_context
 from modules.access import programme_enabled_for
 from modules.models import Enrolment, HomeworkStatus, HomeworkSubmission, Module
 from physio.activity import physio_sections
@@ -111,6 +112,7 @@ def dashboard(request: Request) -> HttpResponse:
             "counts": counts,
             "total": len(items),
             "inactive_days": inactive_after().days,
+            **open_flags_context(request),
         },
     )
 
@@ -204,6 +206,7 @@ def _overview(
             "visit_cap": settings.THERAPISTS_VISIT_CAP_MINUTES,
             "physio": physio_sections(participant, start=WeekForm(request.GET or None).start()),
             "week_url": reverse("therapists:overview", args=[participant.pk]),
+            **open_flags_context(request, participant),
         },
     )
 
@@ -252,7 +255,7 @@ def review(request: Request, pk: int, submission_pk: int) -> HttpResponse:
     template = "therapists/review.html"
     if request.htmx:
         return render(request, template + "#feedback-form", context)
-    return render(request, template, context)
+    return render(request, template, context | open_flags_context(request, participant))
 
 
 def _with_template_inserted(
@@ -475,7 +478,9 @@ def thread(request: Request, pk: int) -> HttpResponse:
     )
     context["participant"] = participant
     template = "therapists/thread.html"
-    return render(request, template + "#conversation" if request.htmx else template, context)
+    if request.htmx:
+        return render(request, template + "#conversation", context)
+    return render(request, template, context | open_flags_context(request, participant))
 
 
 # --- The participant's side ----------------------------------------------------------------

@@ -9,6 +9,7 @@ from accounts.models.invitations import Invitation, InvitationQuerySet, hash_tok
 from accounts.models.notifications import (
     COUNTED_STATES,
     PARTICIPANT_KINDS,
+    SAFETY_KINDS,
     STAFF_KINDS,
     Notification,
     NotificationChannel,
@@ -37,6 +38,7 @@ __all__ = [
     "COUNTED_STATES",
     "PARTICIPANT_KINDS",
     "ROLE_FIELDS",
+    "SAFETY_KINDS",
     "STAFF_KINDS",
     "STAFF_ROLES",
     "AccessLog",

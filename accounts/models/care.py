@@ -80,12 +80,17 @@ class CareAssignment(models.Model):
 
     @classmethod
     def unassign(cls, *, participant: User, role: CareRole | str) -> int:
-        """End the participant's current assignment for `role`, keeping it as history."""
-        return (
-            cls.objects.current()
-            .filter(participant=participant, role=role)
-            .update(ended_at=timezone.now())
-        )
+        """End the participant's current assignment for `role`, keeping it as history.
+
+        Saved row by row (there is at most one) rather than with an UPDATE, so that post_save
+        tells the apps that follow the care team (assessments re-routes open risk flags)."""
+        now = timezone.now()
+        ended = 0
+        for assignment in cls.objects.current().filter(participant=participant, role=role):
+            assignment.ended_at = now
+            assignment.save(update_fields=["ended_at"])
+            ended += 1
+        return ended
 
     @classmethod
     def current_staff_of(cls, participant: User, role: CareRole | str) -> User | None:

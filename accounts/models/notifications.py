@@ -27,6 +27,7 @@ class NotificationKind(models.TextChoices):
     THERAPIST_DIGEST = "therapist_digest", _("Daily summary of your queue")
     PARTICIPANT_INACTIVE = "participant_inactive", _("A participant has been inactive")
     REPORT_READY = "report_ready", _("A weekly report is ready")
+    RISK_FLAG_ESCALATED = "risk_flag_escalated", _("A risk flag needs attention")
 
 
 # Which kinds a person can receive, and so which ones their preferences page offers.
@@ -44,6 +45,9 @@ STAFF_KINDS = (
     NotificationKind.PARTICIPANT_INACTIVE,
     NotificationKind.REPORT_READY,
 )
+# Kinds about a participant's safety: not subject to the weekly maximum, and not offered on the
+# preferences page to opt out of (quiet hours still hold them back until morning).
+SAFETY_KINDS = (NotificationKind.RISK_FLAG_ESCALATED,)
 
 
 class NotificationChannel(models.TextChoices):

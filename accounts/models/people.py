@@ -40,10 +40,31 @@ def timezone_choices() -> list[tuple[str, str]]:
 
 
 class Site(models.Model):
-    """A clinic or study centre. Every participant and staff member belongs to one."""
+    """A clinic or study centre. Every participant and staff member belongs to one.
+
+    `responsible_staff` is the therapist of the site who answers for the participants that have
+    no therapist of their own (not yet assigned, or between two therapists): their risk flags are
+    routed to this person, who sees those participants through `User.objects.visible_to`, and an
+    unacknowledged flag is escalated to them. One named person rather than a role, so that a
+    flag always has someone to answer for it; a research admin sets it in the Django admin.
+    When it is unset, escalations go to the site's research admins instead, whose task is then
+    to assign a therapist or name the responsible staff member."""
 
     name = models.CharField(_("name"), max_length=120)
     code = models.SlugField(_("code"), max_length=30, unique=True)
+    responsible_staff = models.ForeignKey(
+        "User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="responsible_for_sites",
+        limit_choices_to={"is_therapist": True},
+        verbose_name=_("responsible staff member"),
+        help_text=_(
+            "A therapist of this site who answers for the risk flags of participants without "
+            "a therapist."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -53,6 +74,16 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        staff = self.responsible_staff
+        if staff is not None and (
+            not staff.is_therapist or self.pk is None or staff.site_id != self.pk
+        ):
+            raise ValidationError(
+                {"responsible_staff": _("Choose a therapist who works at this site.")}
+            )
 
 
 class UserQuerySet(models.QuerySet["User"]):
@@ -68,7 +99,9 @@ class UserQuerySet(models.QuerySet["User"]):
 
     def visible_to(self, user: User) -> Self:
         """The people `user` may see: themselves; care staff also the participants in their
-        current caseload (any care role); a research admin also everyone at their site. The one
+        current caseload (any care role); the therapist named as a site's responsible staff
+        member also that site's participants who have no current therapist (so that someone
+        can act on their risk flags); a research admin also everyone at their site. The one
         rule of who sees whom: every app's `visible_to` and 404 lookup builds on this or on
         `in_care_of`."""
         if not user.is_authenticated:
@@ -77,6 +110,16 @@ class UserQuerySet(models.QuerySet["User"]):
         if user.is_care_staff:
             caseload = CareAssignment.objects.held_by(user).values("participant_id")
             visible |= models.Q(pk__in=caseload)
+        if user.is_therapist and user.site_id is not None:
+            has_therapist = CareAssignment.objects.current().filter(
+                participant=models.OuterRef("pk"), role=CareRole.THERAPIST
+            )
+            visible |= models.Q(
+                ~models.Exists(has_therapist),
+                is_participant=True,
+                site_id=user.site_id,
+                site__responsible_staff=user,
+            )
         if user.is_research_admin and user.site_id is not None:
             visible |= models.Q(site_id=user.site_id)
         return self.filter(visible)

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import (
     PARTICIPANT_KINDS,
+    SAFETY_KINDS,
     Notification,
     NotificationChannel,
     NotificationKind,
@@ -183,7 +184,11 @@ def plan(
         not_before=now,
     )
     reason = recipient.skip_reason(kind)
-    if not reason and recipient.recent_of_kind + already_planned >= recipient.max_per_kind:
+    if (
+        not reason
+        and kind not in SAFETY_KINDS
+        and recipient.recent_of_kind + already_planned >= recipient.max_per_kind
+    ):
         reason = SKIP_WEEKLY_MAXIMUM
     if reason:
         row.state = NotificationState.SKIPPED

@@ -142,7 +142,7 @@ def test_the_triage_reads_open_flags_of_its_caseload_most_urgent_first(
     }
     assert RiskFlag.objects.open().for_staff(physio).count() == 2  # both in the physio's caseload
     assert RiskFlag.objects.for_staff(participant).count() == 1  # a participant: their own only
-    mine[0].resolve(by=therapist)
+    mine[0].resolve(by=therapist, note="Called the participant.")
     assert RiskFlag.objects.open().for_staff(therapist).count() == 1
 
 
@@ -150,8 +150,8 @@ def test_a_flag_is_handled_once(participant, therapist, baseline) -> None:
     submit_hads(participant, baseline, ANXIETY_CASE)
     flag = RiskFlag.objects.get()
     twin = RiskFlag.objects.get()
-    assert flag.resolve(by=therapist) is True
-    assert twin.resolve(by=therapist) is False
+    assert flag.resolve(by=therapist, note="Called the participant.") is True
+    assert twin.resolve(by=therapist, note="Called the participant.") is False
     flag.refresh_from_db()
     assert flag.resolved_by == therapist and flag.resolved_at is not None and not flag.is_open
 
@@ -169,7 +169,7 @@ def test_the_therapist_marks_a_flag_handled_and_it_is_logged(
     submit_hads(participant, baseline, ANXIETY_CASE)
     flag = RiskFlag.objects.get()
     client.force_login(therapist)
-    response = client.post(handle_url(flag))
+    response = client.post(handle_url(flag), {"note": "Called the participant."})
     assert response["Location"] == reverse("assessments:staff-scores", args=[participant.pk])
     flag.refresh_from_db()
     assert flag.resolved_by == therapist
@@ -182,7 +182,9 @@ def test_with_htmx_the_flag_is_swapped_in_place(client, participant, therapist, 
     submit_hads(participant, baseline, ANXIETY_CASE)
     flag = RiskFlag.objects.get()
     client.force_login(therapist)
-    response = client.post(handle_url(flag), headers={"HX-Request": "true"})
+    response = client.post(
+        handle_url(flag), {"note": "Called the participant."}, headers={"HX-Request": "true"}
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert body.strip().startswith("<li") and f'id="flag-{flag.pk}"' in body
@@ -197,7 +199,7 @@ def test_nobody_else_can_handle_a_flag(request, client, participant, therapist, 
     submit_hads(participant, baseline, ANXIETY_CASE)
     flag = RiskFlag.objects.get()
     client.force_login(request.getfixturevalue(who))
-    assert client.post(handle_url(flag)).status_code == 404
+    assert client.post(handle_url(flag), {"note": "Called the participant."}).status_code == 404
     flag.refresh_from_db()
     assert flag.is_open
 

@@ -48,7 +48,7 @@ def test_open_flags_of_the_caseload_become_risk_items(
     handled = flag(
         make_participant(participant.site, "x@test.example", therapist=therapist), "refer", 16
     )
-    handled.resolve(by=therapist)
+    handled.resolve(by=therapist, note="Called the participant.")
     items = list(
         risk_flags(therapist=therapist, participant_ids=caseload(therapist), now=timezone.now())
     )

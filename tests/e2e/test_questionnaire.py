@@ -42,6 +42,7 @@ def tab_to(page: Any, element_id: str, limit: int = 80) -> None:
     raise AssertionError(f"#{element_id} never received focus by Tab")
 
 
+@pytest.mark.usefixtures("clinic_texts")  # the HADS is asked only with the clinic's texts
 def test_a_participant_answers_in_two_sittings_and_the_therapist_sees_the_scores(
     page: Any, participant: User, therapist: User
 ) -> None:
@@ -142,6 +143,7 @@ def test_a_participant_answers_in_two_sittings_and_the_therapist_sees_the_scores
     assert page.get_by_text("Probable case").is_visible()
     assert_accessible(page)
     screenshot(page, "questionnaire-scores-phone")
+    page.get_by_label("What was done").fill("Called the participant; booked a visit.")
     page.get_by_role("button", name=re.compile("Mark as handled")).click()
     page.get_by_text("The flag is marked as handled.").wait_for()
     assert RiskFlag.objects.open().count() == 0
