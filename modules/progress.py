@@ -31,12 +31,17 @@ if TYPE_CHECKING:
 
 
 class ModuleStatus(models.TextChoices):
+    """A module as the participant sees it. Sending the homework completes the module (see
+    ModuleProgress.check_completion): "submitted" and "done" both count as completed."""
+
     LOCKED = "locked", _("Not open yet")
-    OPEN = "open", _("Open")
-    IN_PROGRESS = "in_progress", _("In progress")
+    OPEN = "open", _("Not started")
+    IN_PROGRESS = "in_progress", _("Started")
+    RETURNED = "returned", _("Homework sent back to you")
     SUBMITTED = "submitted", _("Homework sent")
-    REVIEWED = "reviewed", _("Feedback received")
-    DONE = "done", _("Done")
+    DONE = "done", _("Done: your therapist has replied")
+    # A module without homework, every step done.
+    COMPLETE = "complete", _("Done")
 
 
 @dataclass
@@ -69,9 +74,13 @@ class ModuleState:
             return ModuleStatus.LOCKED
         homework = self.homework.status if self.homework else None
         if homework == HomeworkStatus.REVIEWED:
-            return ModuleStatus.DONE if self.all_steps_done else ModuleStatus.REVIEWED
+            return ModuleStatus.DONE
         if homework == HomeworkStatus.SUBMITTED:
             return ModuleStatus.SUBMITTED
+        if homework == HomeworkStatus.RETURNED:
+            return ModuleStatus.RETURNED
+        if self.is_completed:
+            return ModuleStatus.COMPLETE
         started = self.steps_done > 0 or (
             self.row is not None and self.row.first_visited_at is not None
         )
@@ -225,9 +234,18 @@ def _next_action(
             ),
             reverse("modules:module-detail", args=[feedback.module.number]),
         )
-    if current is None or current.is_completed:
+    if current is None:
         return None
     number = current.module.number
+    if current.is_completed:
+        # Sent homework finishes a module; steps left unread can still be read.
+        if next_step is None:
+            return None
+        return NextAction(
+            "step",
+            str(_("Read the rest of module %(number)s") % {"number": number}),
+            reverse("modules:step-detail", args=[number, next_step.slug]),
+        )
     if next_step is not None:
         label = (
             _("Start module %(number)s")
