@@ -240,7 +240,7 @@ class Enrolment(models.Model):
         """Which locked modules open now, and at which exact moment they became due.
 
         The rule of the programme: module 1 opens at enrolment; the next one opens once the
-        previous one is completed (its homework submitted) and at least
+        previous one is completed (all steps and the homework) and at least
         PROGRAMME_MIN_DAYS_BETWEEN_MODULES days have passed since it opened; a therapist may
         release a module early or hold it back."""
         if not self.has_programme:
@@ -393,23 +393,20 @@ class ModuleProgress(models.Model):
         return self.held_at is not None and self.hold_lifted_at is None
 
     def check_completion(self) -> bool:
-        """Mark the module completed when its homework is submitted (which needs its required
-        answers, see HomeworkSubmission.submit); a module without homework when every step is
-        done. Steps done measure progress, not completion: sending the homework is the one way
-        to finish a module. The first completion time is kept even if homework is returned."""
+        """Mark the module completed when every current step is completed and the homework is
+        submitted (which needs its required answers, see HomeworkSubmission.submit). The first
+        completion time is kept even if homework is later returned."""
         if self.completed_at is not None:
             return True
         steps = Step.objects.active().filter(module_id=self.module_id)
-        if steps.filter(kind=StepKind.HOMEWORK).exists():
-            finished = HomeworkSubmission.objects.filter(
-                participant_id=self.participant_id, module_id=self.module_id
-            ).exists()
-        else:
-            total = steps.count()
-            done = StepProgress.objects.filter(
-                participant_id=self.participant_id, step__in=steps, completed_at__isnull=False
-            ).count()
-            finished = bool(total) and done >= total
+        total = steps.count()
+        done = StepProgress.objects.filter(
+            participant_id=self.participant_id, step__in=steps, completed_at__isnull=False
+        ).count()
+        submitted = HomeworkSubmission.objects.filter(
+            participant_id=self.participant_id, module_id=self.module_id
+        ).exists()
+        finished = bool(total) and done >= total and submitted
         if finished:
             # Conditional, so that two requests finishing at once keep the earlier time.
             now = timezone.now()
@@ -767,7 +764,8 @@ class HomeworkSubmission(models.Model):
 
     @classmethod
     def submit(cls, *, participant: User, step: Step) -> HomeworkSubmission:
-        """Send the homework of `step` to the therapist, which completes the module. Raises
+        """Send the homework of `step` to the therapist (with every step done, that completes
+        the module). Raises
         ValueError if it is already sent, HomeworkIncomplete if its required answers (for a
         diary: an entry) are missing; adherence counts only homework that was worked on."""
         if not step.is_homework:

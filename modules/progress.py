@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 
 
 class ModuleStatus(models.TextChoices):
-    """A module as the participant sees it. Sending the homework completes the module (see
-    ModuleProgress.check_completion): "submitted" and "done" both count as completed."""
+    """A module as the participant sees it, by its homework once sent (the module counts as
+    completed once every step is done too, see ModuleProgress.check_completion)."""
 
     LOCKED = "locked", _("Not open yet")
     OPEN = "open", _("Not started")
@@ -234,18 +234,9 @@ def _next_action(
             ),
             reverse("modules:module-detail", args=[feedback.module.number]),
         )
-    if current is None:
+    if current is None or current.is_completed:
         return None
     number = current.module.number
-    if current.is_completed:
-        # Sent homework finishes a module; steps left unread can still be read.
-        if next_step is None:
-            return None
-        return NextAction(
-            "step",
-            str(_("Read the rest of module %(number)s") % {"number": number}),
-            reverse("modules:step-detail", args=[number, next_step.slug]),
-        )
     if next_step is not None:
         label = (
             _("Start module %(number)s")

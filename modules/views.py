@@ -313,7 +313,12 @@ def _send_homework(
         return redirect("modules:module-detail", number)
     if finished_step is not None and row is not None:
         complete_step(request.user, finished_step, row)
-    if has_therapist(request.user):
+    if row is not None and not row.check_completion():
+        done = _(
+            "Your homework has been sent. Module %(number)s is done once you have also gone "
+            "through the steps not marked done."
+        )
+    elif has_therapist(request.user):
         done = _("Module %(number)s is done: your homework has been sent to your therapist.")
     else:
         done = _("Module %(number)s is done: your homework has been sent.")

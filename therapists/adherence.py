@@ -72,8 +72,8 @@ def export_measures() -> list[Measure]:
         Measure("modules_opened", "Modules opened", "integer", "modules", q.with_progress),
         Measure(
             "modules_done",
-            "Modules completed: homework submitted with its required answers (sending the "
-            "homework is what completes a module; steps done are counted apart)",
+            "Modules completed: every step done and the homework submitted with its required "
+            "answers",
             "integer",
             "modules",
             q.with_progress,
@@ -364,7 +364,7 @@ MODULE_VARIABLES: list[Measure] = [
     Measure("opened_on", "Day the module opened (clinic time zone)", "date", ""),
     Measure(
         "completed",
-        "Module completed: homework submitted with its required answers",
+        "Module completed: every step done and the homework submitted with its required answers",
         "integer",
         "",
     ),

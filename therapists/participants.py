@@ -66,9 +66,9 @@ def visit_seconds() -> ExpressionWrapper[Any]:
 
 class ParticipantQuerySet(UserQuerySet):
     def with_progress(self) -> Self:
-        """Annotate `modules_done` (completed: the homework submitted with its required answers),
-        `modules_opened` and `current_module_number` (the latest module opened, None before
-        the programme starts)."""
+        """Annotate `modules_done` (completed: all steps and the homework submitted with its
+        required answers), `modules_opened` and `current_module_number` (the latest module
+        opened, None before the programme starts)."""
         progress = ModuleProgress.objects.filter(participant=OuterRef("pk"))
         return self.annotate(
             modules_done=count_of(progress.completed()),

@@ -61,6 +61,7 @@ from therapists.forms import (
     TimeEntryForm,
 )
 from therapists.models import ClinicalNote, FeedbackTemplate, Message, PageView, Thread, TimeEntry
+from therapists.overview import diary_tables, latest_scores, open_flag_count
 from therapists.participants import Participant
 
 QUEUE_PAGE_SIZE = 25
@@ -187,7 +188,15 @@ def overview(request: Request, pk: int) -> HttpResponse:
             "next_module": next_row.module if next_row else None,
             "next_module_held": next_row is not None and next_row.state == "held",
             "answers": answers_of(participant),
-            "diary_entries": diary_entries_of(participant, limit=OVERVIEW_DIARY_ENTRIES),
+            "diary_tables": diary_tables(
+                diary_entries_of(participant, limit=OVERVIEW_DIARY_ENTRIES)
+            ),
+            "open_flags": open_flag_count(participant),
+            "scores": latest_scores(participant),
+            "waiting_homework": HomeworkSubmission.objects.filter(participant=participant)
+            .awaiting_review()
+            .order_by("submitted_at")
+            .first(),
             "recent_messages": recent,
             "notes": ClinicalNote.objects.about(participant).select_related("author")[:20],
             "note_form": ClinicalNoteForm(),

@@ -85,6 +85,8 @@ def test_the_last_steps_action_sends_the_homework_and_completes_the_module(
 ) -> None:
     autosave(signed_in, step(1, "goals"), GOALS, revision=0)
     last = _last()
+    for item in steps_of(1)[:-1]:
+        signed_in.post(reverse("modules:step-complete", args=[1, item.slug]))
     response = signed_in.post(reverse("modules:homework-submit", args=[1]), {"finish": last.slug})
     assert response["Location"] == reverse("modules:module-detail", args=[1])
     submission = HomeworkSubmission.objects.get(participant=enrolled)
@@ -99,6 +101,18 @@ def test_the_last_steps_action_sends_the_homework_and_completes_the_module(
     # Sent: the last step no longer offers to send it.
     again = signed_in.get(reverse("modules:step-detail", args=[1, last.slug])).content.decode()
     assert "Send my homework and finish the module" not in again
+
+
+def test_homework_sent_with_steps_skipped_says_what_is_left(signed_in: Any, enrolled: User) -> None:
+    autosave(signed_in, step(1, "goals"), GOALS, revision=0)
+    response = signed_in.post(
+        reverse("modules:homework-submit", args=[1]), {"finish": _last().slug}, follow=True
+    )
+    assert HomeworkSubmission.objects.filter(participant=enrolled).count() == 1
+    assert _row(enrolled).completed_at is None
+    assert "once you have also gone through the steps not marked done" in (
+        response.content.decode()
+    )
 
 
 def test_without_a_therapist_the_last_step_does_not_promise_one(

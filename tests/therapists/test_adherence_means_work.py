@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.models.people import UserQuerySet
 from modules.models import Answer, Enrolment, Module, ModuleProgress, StepKind, StepProgress
 from research.exports_adherence import AdherenceColumns, ModuleColumns
 from therapists.adherence import participant_adherence
@@ -17,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _measures(participant: User) -> dict[str, Any]:
-    return participant_adherence(User.objects.filter(pk=participant.pk))[participant.pk]
+    people = cast(UserQuerySet, User.objects.filter(pk=participant.pk))
+    return participant_adherence(people)[participant.pk]
 
 
 def test_empty_homework_and_steps_alone_count_as_nothing_and_answered_homework_counts(
@@ -55,6 +57,6 @@ def test_the_codebook_defines_submitted_and_completed_by_the_work_done() -> None
     assert "submitted with its required answers" in labels["homework_submitted"]
     per_module = {v.name: v.label for v in ModuleColumns().variables(context)}
     assert per_module["completed"] == (
-        "Module completed: homework submitted with its required answers"
+        "Module completed: every step done and the homework submitted with its required answers"
     )
     assert "submitted with its required answers" in per_module["homework_submitted"]
