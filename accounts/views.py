@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access_log import access_groups
 from accounts.adapters import INVITATION_SESSION_KEY
 from accounts.decorators import admin_required, participant_required
 from accounts.forms import ConsentForm, InvitationForm, PreferencesForm, StaffRolesForm
@@ -219,10 +220,8 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @participant_required
 @require_GET
 def my_access_log(request: AuthenticatedHttpRequest) -> HttpResponse:
-    entries = (
-        AccessLog.objects.about(request.user).select_related("actor").order_by("-created_at")[:200]
-    )
-    return render(request, "accounts/my_access_log.html", {"entries": entries})
+    groups, page = access_groups(request.user, request.GET.get("page"))
+    return render(request, "accounts/my_access_log.html", {"groups": groups, "page": page})
 
 
 # --- Notifications ----------------------------------------------------------------------------

@@ -120,6 +120,29 @@ class ExerciseForm(forms.Form):
             else:
                 self.fields[item["key"]] = _django_field(item)
 
+    def mark_missing(self, keys: list[str]) -> None:
+        """Show, at each field in `keys` (a table: at its first cell), that the homework needs
+        it before it can be sent. The saved answer is shown as it is, not validated again."""
+        self.errors  # an unbound form: no errors, but a place to add them  # noqa: B018
+        if not hasattr(self, "cleaned_data"):
+            self.cleaned_data = {}
+        any_required = any(item.get("required") for item in self.spec["fields"])
+        for item in self.spec["fields"]:
+            if item["key"] not in keys:
+                continue
+            if not any_required:
+                # Nothing is required and nothing answered: say it once, at the first question.
+                keys = []
+            if item["type"] == "table":
+                name = cell_name(item["key"], 0, item["columns"][0]["key"])
+                message = _("Fill in at least one row before you send your homework.")
+            elif item.get("required"):
+                name, message = item["key"], _("Answer this before you send your homework.")
+            else:
+                name = item["key"]
+                message = _("Answer at least one of the questions before you send your homework.")
+            self.add_error(name, message)
+
     def answer(self) -> dict[str, Any]:
         """The cleaned answer, in the shape it is stored (call after is_valid())."""
         data: dict[str, Any] = {}
@@ -338,3 +361,16 @@ def describe(spec: dict[str, Any] | None, data: dict[str, Any]) -> list[Shown]:
 
 def has_content(data: dict[str, Any]) -> bool:
     return any(not _empty(value) for value in data.values())
+
+
+def missing_answers(spec: dict[str, Any] | None, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The required fields of `spec` that `data` leaves empty. A homework whose spec marks no
+    field required needs at least one answer: then all fields are returned when none is
+    answered, so that each can say what is missing."""
+    if spec is None:
+        return []
+    fields = spec["fields"]
+    required = [f for f in fields if f.get("required")]
+    if required:
+        return [f for f in required if _empty(data.get(f["key"]))]
+    return [] if has_content({f["key"]: data.get(f["key"]) for f in fields}) else list(fields)

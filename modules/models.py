@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccessLog
+from modules.exercises import missing_answers
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -393,7 +394,8 @@ class ModuleProgress(models.Model):
 
     def check_completion(self) -> bool:
         """Mark the module completed when every current step is completed and the homework is
-        submitted. The first completion time is kept even if homework is later returned."""
+        submitted (which needs its required answers, see HomeworkSubmission.submit). The first
+        completion time is kept even if homework is later returned."""
         if self.completed_at is not None:
             return True
         steps = Step.objects.active().filter(module_id=self.module_id)
@@ -404,7 +406,8 @@ class ModuleProgress(models.Model):
         submitted = HomeworkSubmission.objects.filter(
             participant_id=self.participant_id, module_id=self.module_id
         ).exists()
-        if total and done >= total and submitted:
+        finished = bool(total) and done >= total and submitted
+        if finished:
             # Conditional, so that two requests finishing at once keep the earlier time.
             now = timezone.now()
             ModuleProgress.objects.filter(pk=self.pk, completed_at__isnull=True).update(
@@ -718,6 +721,15 @@ class HomeworkStatus(models.TextChoices):
     REVIEWED = "reviewed", _("Reviewed")
 
 
+class HomeworkIncomplete(Exception):
+    """The homework lacks its required answers (or, for a diary, any entry): nothing is sent.
+    `missing` holds the keys of the fields to answer (empty for a diary)."""
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__("The homework lacks its required answers.")
+        self.missing = missing
+
+
 class HomeworkSubmissionQuerySet(models.QuerySet["HomeworkSubmission"]):
     def visible_to(self, user: User) -> HomeworkSubmissionQuerySet:
         if not user.is_authenticated or not user.is_participant:
@@ -794,9 +806,20 @@ class HomeworkSubmission(models.Model):
 
     @classmethod
     def submit(cls, *, participant: User, step: Step) -> HomeworkSubmission:
-        """Send the homework of `step` to the therapist. Raises ValueError if it is already sent."""
+        """Send the homework of `step` to the therapist (with every step done, that completes
+        the module). Raises
+        ValueError if it is already sent, HomeworkIncomplete if its required answers (for a
+        diary: an entry) are missing; adherence counts only homework that was worked on."""
         if not step.is_homework:
             raise ValueError("Only a homework step can be submitted.")
+        snapshot = homework_snapshot(participant, step)
+        if step.is_diary:
+            if not snapshot["entries"]:
+                raise HomeworkIncomplete([])
+        else:
+            missing = missing_answers(step.exercise, snapshot["data"])
+            if missing:
+                raise HomeworkIncomplete([f["key"] for f in missing])
         with transaction.atomic():
             progress = (
                 ModuleProgress.objects.select_for_update()
@@ -815,7 +838,7 @@ class HomeworkSubmission(models.Model):
                 participant=participant,
                 module_id=step.module_id,
                 step=step,
-                snapshot=homework_snapshot(participant, step),
+                snapshot=snapshot,
                 content_version=step.module.version,
             )
             progress.check_completion()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import CareAssignment, CareRole
 from modules.charts import DiaryChart, diary_chart
 from modules.exercises import DiaryEntryForm, ExerciseForm, FieldView, Shown, describe
 from modules.models import (
@@ -77,6 +78,9 @@ class StepPage:
     conflict: list[Shown] = field(default_factory=list)
     conflict_post: list[tuple[str, str]] = field(default_factory=list)
     step_progress: StepProgress | None = None
+    # Sending was refused: required answers are missing (the form marks them).
+    incomplete: bool = False
+    participant: User | None = None
 
     @property
     def total(self) -> int:
@@ -160,6 +164,7 @@ def build_step_page(
         module=module, step=step, steps=links, index=index, preview=preview, language=language
     )
     page.step_progress = progress.get(step.pk)
+    page.participant = participant
     page.previous_url = links[index - 2].url if index > 1 else ""
     page.next_url = links[index].url if index < len(links) else ""
     if not preview:
@@ -254,4 +259,44 @@ def build_module_page(states: list[ModuleState], module: Module, participant: Us
         steps=[(s, s.pk in done) for s in steps],
         next_step=next((s for s in steps if s.pk not in done), None),
         submissions=shown,
+    )
+
+
+def has_therapist(participant: User) -> bool:
+    """Whether someone will read the homework: the wording of what finishing means depends on
+    it (one query)."""
+    return CareAssignment.current_staff_of(participant, CareRole.THERAPIST) is not None
+
+
+@dataclass
+class Finish:
+    """How the module's last step finishes the module: by sending the homework, unless it is
+    already sent (and not returned)."""
+
+    homework_step: Step
+    homework_url: str
+    sent: bool
+    has_therapist: bool
+
+
+def finish_for(page: StepPage) -> Finish | None:
+    """For the last step of a module with homework, a participant's page only (two queries)."""
+    if page.preview or not page.is_last:
+        return None
+    homework_step = next((link.step for link in page.steps if link.step.is_homework), None)
+    if homework_step is None or page.step.is_homework:
+        # No homework, or the homework is the last step: its own form finishes the module.
+        return None
+    participant = page.participant
+    assert participant is not None
+    latest = (
+        HomeworkSubmission.objects.filter(participant=participant, module=page.module)
+        .order_by("-submitted_at")
+        .first()
+    )
+    return Finish(
+        homework_step=homework_step,
+        homework_url=step_url(homework_step, page.module.number),
+        sent=latest is not None and latest.is_locked,
+        has_therapist=has_therapist(participant),
     )

@@ -31,12 +31,17 @@ if TYPE_CHECKING:
 
 
 class ModuleStatus(models.TextChoices):
+    """A module as the participant sees it, by its homework once sent (the module counts as
+    completed once every step is done too, see ModuleProgress.check_completion)."""
+
     LOCKED = "locked", _("Not open yet")
-    OPEN = "open", _("Open")
-    IN_PROGRESS = "in_progress", _("In progress")
+    OPEN = "open", _("Not started")
+    IN_PROGRESS = "in_progress", _("Started")
+    RETURNED = "returned", _("Homework sent back to you")
     SUBMITTED = "submitted", _("Homework sent")
-    REVIEWED = "reviewed", _("Feedback received")
-    DONE = "done", _("Done")
+    DONE = "done", _("Done: your therapist has replied")
+    # A module without homework, every step done.
+    COMPLETE = "complete", _("Done")
 
 
 @dataclass
@@ -69,9 +74,13 @@ class ModuleState:
             return ModuleStatus.LOCKED
         homework = self.homework.status if self.homework else None
         if homework == HomeworkStatus.REVIEWED:
-            return ModuleStatus.DONE if self.all_steps_done else ModuleStatus.REVIEWED
+            return ModuleStatus.DONE
         if homework == HomeworkStatus.SUBMITTED:
             return ModuleStatus.SUBMITTED
+        if homework == HomeworkStatus.RETURNED:
+            return ModuleStatus.RETURNED
+        if self.is_completed:
+            return ModuleStatus.COMPLETE
         started = self.steps_done > 0 or (
             self.row is not None and self.row.first_visited_at is not None
         )

@@ -27,7 +27,9 @@ FIELD_TYPES = (
     "date",
     "time",
 )
-COMMON_KEYS = {"key", "type", "label", "help"}
+# `required: true` marks a field a homework cannot be sent without (see
+# modules.exercises.missing_answers); a column cannot be required, a table can (one row).
+COMMON_KEYS = {"key", "type", "label", "help", "required"}
 EXTRA_KEYS: dict[str, set[str]] = {
     "short_text": {"max_length"},
     "long_text": {"max_length"},
@@ -191,6 +193,12 @@ class SpecChecker:
             "label": self.text(item, "label", required=True, where=where),
             "help": self.text(item, "help", required=False, where=where),
         }
+        if "required" in item:
+            if type(item["required"]) is not bool:
+                self.fail(item.line_of("required"), f"{where}: `required` must be true or false")
+            elif item["required"]:
+                # Only when true, so that specs without the key keep their stored shape.
+                field["required"] = True
         if kind in DEFAULT_MAX_LENGTH:
             field["max_length"] = self.integer(
                 item, "max_length", DEFAULT_MAX_LENGTH[kind], 1, MAX_MAX_LENGTH, where

@@ -36,12 +36,14 @@ from modules.models import (
     Answer,
     DiaryEntry,
     HomeworkLocked,
+    HomeworkIncomplete,
     HomeworkSubmission,
     Module,
     StaleRevision,
     Step,
+    StepKind,
 )
-from modules.pages import StepPage, build_module_page, build_step_page
+from modules.pages import StepPage, build_module_page, build_step_page, finish_for, has_therapist
 from modules.progress import complete_step, module_states, note_activity, record_step_visit
 from modules.workbook import build_workbook, render_workbook_pdf
 
@@ -101,7 +103,11 @@ def _signed_out(
 def overview(request: Request) -> HttpResponse:
     states = module_states(programme_for(request.user))
     done = sum(1 for s in states if s.is_completed)
-    return render(request, "modules/overview.html", {"states": states, "modules_done": done})
+    return render(
+        request,
+        "modules/overview.html",
+        {"states": states, "modules_done": done, "has_therapist": has_therapist(request.user)},
+    )
 
 
 @participant_required
@@ -122,7 +128,7 @@ def step_detail(request: Request, number: int, slug: str) -> HttpResponse:
     step = get_step_for_user(request.user, number, slug)
     page = build_step_page(step, request.user)
     record_step_visit(request.user, step, programme.row_for(step.module), page.step_progress)
-    return render(request, "modules/step.html", {"page": page})
+    return render(request, "modules/step.html", {"page": page, "finish": finish_for(page)})
 
 
 @answers_signed_out
@@ -169,6 +175,14 @@ def answer_save(request: Request, number: int, slug: str) -> HttpResponse:
         response = render(request, "modules/step.html#save-status", {"page": page, "saved": True})
         response["X-Answer-Revision"] = str(page.revision)
         return response
+    if "continue" in request.POST and step.is_homework and page.is_last:
+        # "Save and finish the module" on a homework that is the module's last step.
+        return _send_homework(
+            request,
+            build_step_page(step, request.user),
+            programme.row_for(step.module),
+            finished_step=step,
+        )
     messages.success(request, _("Your answer is saved."))
     if "continue" in request.POST:
         return _continue(request, step, programme.row_for(step.module))
@@ -276,10 +290,12 @@ def diary_entry_add(request: Request, number: int, slug: str) -> HttpResponse:
 @participant_required
 @require_http_methods(["GET", "POST"])
 def homework_submit(request: Request, number: int) -> HttpResponse:
-    """A confirmation page, then the submission to the therapist's queue."""
-    programme_for(request.user)
+    """Send the homework, which finishes the module. The module's last step posts here with
+    `finish` (its one primary action), and that step counts as done; the module page links
+    to a confirmation page first."""
+    programme = programme_for(request.user)
     module = get_module_for_user(request.user, number)
-    step = Step.objects.active().filter(module=module, kind="homework").first()
+    step = Step.objects.active().filter(module=module, kind=StepKind.HOMEWORK).first()
     if step is None:
         raise Http404
     page = build_step_page(step, request.user)
@@ -287,14 +303,41 @@ def homework_submit(request: Request, number: int) -> HttpResponse:
         messages.info(request, _("This homework has already been sent to your therapist."))
         return redirect("modules:module-detail", number)
     if request.method == "POST":
-        try:
-            HomeworkSubmission.submit(participant=request.user, step=step)
-        except ValueError:
-            messages.info(request, _("This homework has already been sent to your therapist."))
-        else:
-            messages.success(request, _("Your homework has been sent to your therapist."))
-        return redirect("modules:module-detail", number)
+        finishing = request.POST.get("finish", "")
+        last = get_step_for_user(request.user, number, finishing) if finishing else None
+        return _send_homework(request, page, programme.row_for(module), finished_step=last)
     return render(request, "modules/homework_confirm.html", {"page": page, "module": module})
+
+
+def _send_homework(
+    request: Request, page: StepPage, row: Any, *, finished_step: Step | None
+) -> HttpResponse:
+    """Submit the homework of `page` and say that the module is done; when answers it needs
+    are missing, send nothing and show the homework with a message at each of them."""
+    number = page.module.number
+    try:
+        HomeworkSubmission.submit(participant=request.user, step=page.step)
+    except HomeworkIncomplete as incomplete:
+        page.incomplete = True
+        if page.form is not None:
+            page.form.mark_missing(incomplete.missing)
+        return render(request, "modules/step.html", {"page": page}, status=400)
+    except ValueError:
+        messages.info(request, _("This homework has already been sent to your therapist."))
+        return redirect("modules:module-detail", number)
+    if finished_step is not None and row is not None:
+        complete_step(request.user, finished_step, row)
+    if row is not None and not row.check_completion():
+        done = _(
+            "Your homework has been sent. Module %(number)s is done once you have also gone "
+            "through the steps not marked done."
+        )
+    elif has_therapist(request.user):
+        done = _("Module %(number)s is done: your homework has been sent to your therapist.")
+    else:
+        done = _("Module %(number)s is done: your homework has been sent.")
+    messages.success(request, done % {"number": number})
+    return redirect("modules:module-detail", number)
 
 
 @participant_required

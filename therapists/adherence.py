@@ -72,7 +72,8 @@ def export_measures() -> list[Measure]:
         Measure("modules_opened", "Modules opened", "integer", "modules", q.with_progress),
         Measure(
             "modules_done",
-            "Modules completed (all steps and the homework)",
+            "Modules completed: every step done and the homework submitted with its required "
+            "answers",
             "integer",
             "modules",
             q.with_progress,
@@ -86,7 +87,7 @@ def export_measures() -> list[Measure]:
         ),
         Measure(
             "homework_submitted",
-            "Modules whose homework was sent at least once",
+            "Modules whose homework was submitted with its required answers at least once",
             "integer",
             "modules",
             q.with_homework_counts,
@@ -361,12 +362,22 @@ MODULE_VARIABLES: list[Measure] = [
     Measure("module", "Module number", "integer", ""),
     Measure("opened", "Module opened", "integer", ""),
     Measure("opened_on", "Day the module opened (clinic time zone)", "date", ""),
-    Measure("completed", "Module completed (all steps done and the homework sent)", "integer", ""),
+    Measure(
+        "completed",
+        "Module completed: every step done and the homework submitted with its required answers",
+        "integer",
+        "",
+    ),
     Measure("completed_on", "Day the module was completed (clinic time zone)", "date", ""),
     Measure("days_to_complete", "Days from opening to completion", "integer", "days"),
     Measure("steps_done", "Steps of the module marked done", "integer", "steps"),
     Measure("steps_total", "Steps in the module", "integer", "steps"),
-    Measure("homework_submitted", "Homework sent at least once", "integer", ""),
+    Measure(
+        "homework_submitted",
+        "Homework submitted with its required answers at least once",
+        "integer",
+        "",
+    ),
     Measure("homework_reviewed", "Homework reviewed by the therapist", "integer", ""),
     Measure(
         "homework_review_hours",

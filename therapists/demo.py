@@ -26,7 +26,8 @@ TEMPLATES: list[tuple[int | None, str, str, str]] = [
         "sv",
         "Uppmuntran",
         "Hej {first_name}!\n\nTack för att du har gjort hemuppgiften i {module_title}. "
-        "Det märks att du har lagt tid på den.\n\n[Skriv något konkret som du lade märke till.]\n\n"
+        "Det märks att du har lagt tid på den.\n\n"
+        "[[Skriv något konkret som du lade märke till.]]\n\n"
         "Fortsätt i din egen takt, och hör av dig om något känns svårt.\n\nVänliga hälsningar\n"
         "{therapist_name}",
     ),
@@ -35,7 +36,7 @@ TEMPLATES: list[tuple[int | None, str, str, str]] = [
         "en",
         "Encouragement",
         "Hi {first_name},\n\nThank you for doing the homework in {module_title}. You have clearly "
-        "put time into it.\n\n[Write something specific you noticed.]\n\nKeep going at your own "
+        "put time into it.\n\n[[Write something specific you noticed.]]\n\nKeep going at your own "
         "pace, and write to me if anything feels hard.\n\nBest wishes,\n{therapist_name}",
     ),
     (
@@ -43,7 +44,7 @@ TEMPLATES: list[tuple[int | None, str, str, str]] = [
         "sv",
         "Mål och utgångsläge",
         "Hej {first_name}!\n\nTack för att du har berättat om ditt utgångsläge och dina mål. "
-        "[Kommentera ett av målen: är det konkret och möjligt att börja med den här veckan?]\n\n"
+        "[[Kommentera ett av målen: är det konkret och möjligt att börja med den här veckan?]]\n\n"
         "I nästa modul tittar vi på vad stress är och hur den hänger ihop med smärta.\n\n"
         "{therapist_name}",
     ),
@@ -52,16 +53,17 @@ TEMPLATES: list[tuple[int | None, str, str, str]] = [
         "en",
         "Goals and starting point",
         "Hi {first_name},\n\nThank you for telling me about where you are starting from and what "
-        "you want to achieve. [Comment on one goal: is it concrete and possible to start on this "
-        "week?]\n\nIn the next module we look at what stress is and how it is linked to pain.\n\n"
+        "you want to achieve. [[Comment on one goal: is it concrete and possible to start on this "
+        "week?]]\n\nIn the next module we look at what stress is and how it is linked to pain.\n\n"
         "{therapist_name}",
     ),
     (
         3,
         "sv",
         "Stressdagboken",
-        "Hej {first_name}!\n\nTack för din stressdagbok. [Peka på ett mönster du ser, till exempel "
-        "vad som ofta kommer före de högsta stressnivåerna.]\n\nDe tidiga varningssignalerna du "
+        "Hej {first_name}!\n\nTack för din stressdagbok. "
+        "[[Peka på ett mönster du ser, till exempel "
+        "vad som ofta kommer före de högsta stressnivåerna.]]\n\nDe tidiga varningssignalerna du "
         "har hittat är värdefulla: ju tidigare du märker dem, desto lättare är det att bryta.\n\n"
         "{therapist_name}",
     ),
@@ -69,8 +71,8 @@ TEMPLATES: list[tuple[int | None, str, str, str]] = [
         3,
         "en",
         "The stress diary",
-        "Hi {first_name},\n\nThank you for your stress diary. [Point to one pattern you see, for "
-        "example what often comes before the highest stress levels.]\n\nThe early warning signs "
+        "Hi {first_name},\n\nThank you for your stress diary. [[Point to one pattern you see, for "
+        "example what often comes before the highest stress levels.]]\n\nThe early warning signs "
         "you found are valuable: the earlier you notice them, the easier it is to step in.\n\n"
         "{therapist_name}",
     ),

@@ -31,6 +31,49 @@ if TYPE_CHECKING:
 # template is text typed by staff and must not be able to reach object attributes.
 PLACEHOLDER_RE = re.compile(r"\{(first_name|module_title|therapist_name)\}")
 
+# A slot is an instruction to the therapist, written in double square brackets, that must be
+# replaced by their own words before the feedback can be sent. Double brackets, because a single
+# bracket can be part of ordinary text ("[sic]", a link, a quotation).
+SLOT_RE = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """An unfilled slot: its instruction and the line (counted from 1) where it begins."""
+
+    instruction: str
+    line: int
+
+
+def unfilled_slots(text: str) -> list[Slot]:
+    return [
+        Slot(
+            instruction=" ".join(match.group(1).split()),
+            line=text.count("\n", 0, match.start()) + 1,
+        )
+        for match in SLOT_RE.finditer(text)
+    ]
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    is_slot: bool
+
+
+def preview_segments(text: str) -> list[Segment]:
+    """The text split into ordinary text and slots, for a preview that marks the slots."""
+    segments: list[Segment] = []
+    position = 0
+    for match in SLOT_RE.finditer(text):
+        if match.start() > position:
+            segments.append(Segment(text[position : match.start()], is_slot=False))
+        segments.append(Segment(match.group(0), is_slot=True))
+        position = match.end()
+    if position < len(text):
+        segments.append(Segment(text[position:], is_slot=False))
+    return segments
+
 
 def personalise(text: str, *, participant: User, module: Module, therapist: User) -> str:
     """Fill in a template's placeholders for one participant, in the participant's language."""

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from modules.models import Module
+from therapists.feedback import unfilled_slots
 from therapists.models import (
     MESSAGE_MAX_LENGTH,
     NOTE_MAX_LENGTH,
@@ -65,12 +66,6 @@ class FeedbackTemplateForm(forms.ModelForm[FeedbackTemplate]):
         model = FeedbackTemplate
         fields = ["title", "module", "language", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 10, "maxlength": MESSAGE_MAX_LENGTH})}
-        help_texts = {
-            "body": _(
-                "You can use {first_name}, {module_title} and {therapist_name}; they are "
-                "filled in when the template is inserted."
-            )
-        }
 
     def __init__(self, *args: Any, site_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -177,7 +172,7 @@ class FeedbackForm(forms.Form):
     """Feedback on one homework submission. `action` (the button pressed) says whether to insert
     the chosen template into the text or to send."""
 
-    INSERT, SEND = "insert", "send"
+    INSERT, PREVIEW, SEND = "insert", "preview", "send"
     REVIEWED, RETURNED = "reviewed", "returned"
 
     template = forms.ModelChoiceField(
@@ -223,13 +218,26 @@ class FeedbackForm(forms.Form):
 
     @property
     def action(self) -> str:
-        return self.INSERT if self.data.get("action") == self.INSERT else self.SEND
+        action = self.data.get("action")
+        return action if action in (self.INSERT, self.PREVIEW) else self.SEND
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        body = cleaned.get("body") or ""
         if self.action == self.INSERT:
             if not cleaned.get("template"):
                 self.add_error("template", _("Choose a template to insert."))
-        elif not (cleaned.get("body") or "").strip():
+        elif self.action == self.PREVIEW:
+            pass
+        elif not body.strip():
             self.add_error("body", _("Write the feedback before sending it."))
+        else:
+            # An instruction sent as if it were feedback reads as a form letter to someone who
+            # is struggling: refuse, and say which ones are left and where.
+            for slot in unfilled_slots(body):
+                self.add_error(
+                    "body",
+                    gettext('Replace "[[%(slot)s]]" (line %(line)s) with your own words.')
+                    % {"slot": slot.instruction, "line": slot.line},
+                )
         return cleaned

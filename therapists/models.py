@@ -382,7 +382,9 @@ class FeedbackTemplateQuerySet(models.QuerySet["FeedbackTemplate"]):
 
 class FeedbackTemplate(models.Model):
     """A starting point for feedback on one module's homework, in one language. Placeholders
-    in braces ({first_name}, {module_title}, {therapist_name}) are filled in when inserted."""
+    in braces ({first_name}, {module_title}, {therapist_name}) are filled in when inserted;
+    slots in double square brackets ([[Comment on one goal]]) are instructions the therapist
+    must replace (therapists.feedback.unfilled_slots) before the feedback can be sent."""
 
     site = models.ForeignKey(
         "accounts.Site", on_delete=models.CASCADE, related_name="feedback_templates"
@@ -398,7 +400,15 @@ class FeedbackTemplate(models.Model):
     )
     language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
     title = models.CharField(_("title"), max_length=120)
-    body = models.TextField(_("text"), validators=[MaxLengthValidator(MESSAGE_MAX_LENGTH)])
+    body = models.TextField(
+        _("text"),
+        validators=[MaxLengthValidator(MESSAGE_MAX_LENGTH)],
+        help_text=_(
+            "{first_name}, {module_title} and {therapist_name} are filled in when the template "
+            "is inserted. Write what the therapist must replace in double square brackets, "
+            "[[like this]]: feedback cannot be sent until every such slot is replaced."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

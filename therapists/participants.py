@@ -66,9 +66,9 @@ def visit_seconds() -> ExpressionWrapper[Any]:
 
 class ParticipantQuerySet(UserQuerySet):
     def with_progress(self) -> Self:
-        """Annotate `modules_done` (completed: all steps and the homework submitted),
-        `modules_opened` and `current_module_number` (the latest module opened, None before
-        the programme starts)."""
+        """Annotate `modules_done` (completed: all steps and the homework submitted with its
+        required answers), `modules_opened` and `current_module_number` (the latest module
+        opened, None before the programme starts)."""
         progress = ModuleProgress.objects.filter(participant=OuterRef("pk"))
         return self.annotate(
             modules_done=count_of(progress.completed()),
@@ -90,7 +90,8 @@ class ParticipantQuerySet(UserQuerySet):
         return self.annotate(homework_waiting=count_of(waiting))
 
     def with_homework_counts(self) -> Self:
-        """Annotate `homework_submitted` (modules whose homework was sent at least once) and
+        """Annotate `homework_submitted` (modules whose homework was submitted, which needs its
+        required answers, at least once) and
         `homework_reviewed` (modules whose homework the therapist has reviewed; homework
         returned for more work counts once a later version is reviewed)."""
         sent = HomeworkSubmission.objects.filter(participant=OuterRef("pk"))

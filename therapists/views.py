@@ -47,7 +47,9 @@ from therapists.feedback import (
     diary_entries_of,
     next_module_to_release,
     personalise,
+    preview_segments,
     send_feedback,
+    unfilled_slots,
 )
 from therapists.forms import (
     AssignmentForm,
@@ -60,6 +62,7 @@ from therapists.forms import (
     TimeEntryForm,
 )
 from therapists.models import ClinicalNote, FeedbackTemplate, Message, PageView, Thread, TimeEntry
+from therapists.overview import diary_tables, latest_scores, open_flag_count
 from therapists.participants import Participant
 
 QUEUE_PAGE_SIZE = 25
@@ -196,7 +199,15 @@ def _overview(
             "next_module": next_row.module if next_row else None,
             "next_module_held": next_row is not None and next_row.state == "held",
             "answers": answers_of(participant),
-            "diary_entries": diary_entries_of(participant, limit=OVERVIEW_DIARY_ENTRIES),
+            "diary_tables": diary_tables(
+                diary_entries_of(participant, limit=OVERVIEW_DIARY_ENTRIES)
+            ),
+            "open_flags": open_flag_count(participant),
+            "scores": latest_scores(participant),
+            "waiting_homework": HomeworkSubmission.objects.filter(participant=participant)
+            .awaiting_review()
+            .order_by("submitted_at")
+            .first(),
             "recent_messages": recent,
             "notes": ClinicalNote.objects.about(participant).select_related("author")[:20],
             "note_form": note_form or ClinicalNoteForm(),
@@ -234,8 +245,13 @@ def review(request: Request, pk: int, submission_pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if form.action == FeedbackForm.INSERT:
             form = _with_template_inserted(form, participant, submission, request.user)
+        elif form.action == FeedbackForm.PREVIEW:
+            form = _with_text(
+                form, _personal(form.cleaned_data["body"], participant, submission, request.user)
+            )
         else:
             return _send_feedback(request, form, participant, submission)
+    body_shown = (form["body"].value() or "") if request.method == "POST" else ""
     context = {
         "participant": participant,
         "submission": submission,
@@ -251,6 +267,8 @@ def review(request: Request, pk: int, submission_pk: int) -> HttpResponse:
         "form": form,
         "next_module": next_module,
         "has_templates": bool(form.fields["template"].queryset),  # type: ignore[attr-defined]
+        "preview": preview_segments(body_shown) if body_shown.strip() else [],
+        "unfilled": unfilled_slots(body_shown),
     }
     template = "therapists/review.html"
     if request.htmx:
@@ -258,26 +276,33 @@ def review(request: Request, pk: int, submission_pk: int) -> HttpResponse:
     return render(request, template, context | open_flags_context(request, participant))
 
 
+def _personal(text: str, participant: User, submission: HomeworkSubmission, therapist: User) -> str:
+    return personalise(text, participant=participant, module=submission.module, therapist=therapist)
+
+
 def _with_template_inserted(
     form: FeedbackForm, participant: User, submission: HomeworkSubmission, therapist: User
 ) -> FeedbackForm:
     """The same form, with the chosen template made personal and added to the text."""
-    text = personalise(
-        form.cleaned_data["template"].body,
-        participant=participant,
-        module=submission.module,
-        therapist=therapist,
-    )
-    body = form.cleaned_data["body"].rstrip()
+    text = _personal(form.cleaned_data["template"].body, participant, submission, therapist)
+    body = _personal(form.cleaned_data["body"].rstrip(), participant, submission, therapist)
+    refreshed = _with_text(form, f"{body}\n\n{text}" if body else text)
+    refreshed.inserted = True  # type: ignore[attr-defined]
+    return refreshed
+
+
+def _with_text(form: FeedbackForm, text: str) -> FeedbackForm:
+    """The same form showing `text`. Bound as a preview, so that nothing is reported as an
+    error before the therapist has tried to send."""
     data = dict(form.data.items())
-    data["body"] = f"{body}\n\n{text}" if body else text
-    data["action"] = FeedbackForm.SEND
+    data["body"] = text
+    data["action"] = FeedbackForm.PREVIEW
     refreshed = FeedbackForm(
         data,
         templates=form.fields["template"].queryset,  # type: ignore[attr-defined]
         next_module=form.next_module,
     )
-    refreshed.inserted = True  # type: ignore[attr-defined]
+    refreshed.inserted = False  # type: ignore[attr-defined]
     return refreshed
 
 
@@ -289,7 +314,8 @@ def _send_feedback(
         send_feedback(
             submission=submission,
             therapist=request.user,
-            body=form.cleaned_data["body"],
+            # The preview showed the placeholders filled in; what is sent is the same text.
+            body=_personal(form.cleaned_data["body"], participant, submission, request.user),
             return_for_more_work=returned,
             release=form.next_module if form.cleaned_data.get("release_next") else None,
         )

@@ -10,8 +10,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from modules.exercises import PREFIX, cell_name
-from modules.models import HomeworkSubmission, ModuleProgress, Step, StepProgress
+from modules.exercises import PREFIX, cell_name, has_content
+from modules.models import (
+    Answer,
+    DiaryEntry,
+    HomeworkSubmission,
+    ModuleProgress,
+    Step,
+    StepProgress,
+)
 
 
 def step(number: int, slug: str) -> Step:
@@ -37,10 +44,50 @@ def complete_module(
             participant=participant, step=item, defaults={"first_opened_at": at, "completed_at": at}
         )
     homework = next(s for s in steps_of(number) if s.is_homework)
+    answer_homework(participant, homework)
     HomeworkSubmission.submit(participant=participant, step=homework)
     row = ModuleProgress.objects.get(participant=participant, module__number=number)
     row.check_completion()
     return row
+
+
+SAMPLE = {
+    "short_text": "Ett svar",
+    "long_text": "Ett längre svar",
+    "scale": 5,
+    "date": "2026-03-02",
+    "time": "14:30",
+}
+
+
+def _sample(field: dict[str, Any]) -> Any:
+    kind = field["type"]
+    if kind == "table":
+        return [{column["key"]: _sample(column) for column in field["columns"]}]
+    if kind == "single_choice":
+        return field["options"][0]["key"]
+    if kind == "multiple_choice":
+        return [field["options"][0]["key"]]
+    return SAMPLE[kind]
+
+
+def answer_homework(participant: User, homework: Step) -> None:
+    """Give a homework what it needs to be sent (every field answered, or a diary entry),
+    unless the participant has answered it already."""
+    spec = homework.exercise
+    assert spec is not None
+    data = {field["key"]: _sample(field) for field in spec["fields"]}
+    if homework.is_diary:
+        if not DiaryEntry.objects.filter(participant=participant, step=homework).exists():
+            DiaryEntry.objects.create(
+                participant=participant, step=homework, entry_date="2026-03-01", data=data
+            )
+        return
+    answer = Answer.objects.filter(participant=participant, step=homework).first()
+    if answer is None or not has_content(answer.data):
+        Answer.objects.update_or_create(
+            participant=participant, step=homework, defaults={"data": data, "revision": 1}
+        )
 
 
 def post_data(

@@ -40,6 +40,7 @@ def test_submitting_puts_the_homework_in_the_therapists_queue(signed_in, enrolle
 
 
 def test_submitting_twice_queues_it_once(signed_in, enrolled):
+    autosave(signed_in, step(1, "goals"), GOALS, revision=0)
     url = reverse("modules:homework-submit", args=[1])
     signed_in.post(url)
     signed_in.post(url)
@@ -63,23 +64,27 @@ def test_sent_homework_is_read_only(signed_in, enrolled):
 
 
 def test_other_exercises_stay_editable_after_the_homework_is_sent(signed_in):
+    autosave(signed_in, step(1, "goals"), GOALS, revision=0)
     signed_in.post(reverse("modules:homework-submit", args=[1]))
     response = autosave(signed_in, step(1, "starting-point"), {"reason": "Ändrat"}, revision=0)
     assert response.status_code == 200
 
 
 def test_returned_homework_can_be_changed_and_sent_again(signed_in, enrolled, therapist):
+    first = {"goals": [{"goal": "Vila", "sign": "", "importance": 5}]}
+    autosave(signed_in, step(1, "goals"), first, revision=0)
     signed_in.post(reverse("modules:homework-submit", args=[1]))
     submission = HomeworkSubmission.objects.get()
     submission.return_to_participant(therapist, "Kan du skriva lite mer om hur du märker framsteg?")
     assert submission.status == HomeworkStatus.RETURNED and submission.reviewer == therapist
-    assert autosave(signed_in, step(1, "goals"), GOALS, revision=0).status_code == 200
+    assert autosave(signed_in, step(1, "goals"), GOALS, revision=1).status_code == 200
     signed_in.post(reverse("modules:homework-submit", args=[1]))
     assert HomeworkSubmission.objects.filter(participant=enrolled).count() == 2
     assert HomeworkSubmission.objects.awaiting_review().count() == 1
 
 
 def test_a_review_shows_the_feedback_and_marks_it_read(signed_in, enrolled, therapist):
+    autosave(signed_in, step(1, "goals"), GOALS, revision=0)
     signed_in.post(reverse("modules:homework-submit", args=[1]))
     submission = HomeworkSubmission.objects.get()
     submission.mark_reviewed(therapist, "Fina mål! Börja gärna smått.")
@@ -96,6 +101,7 @@ def test_a_review_shows_the_feedback_and_marks_it_read(signed_in, enrolled, ther
 
 
 def test_only_waiting_homework_can_be_reviewed(signed_in, therapist):
+    autosave(signed_in, step(1, "goals"), GOALS, revision=0)
     signed_in.post(reverse("modules:homework-submit", args=[1]))
     submission = HomeworkSubmission.objects.get()
     submission.mark_reviewed(therapist, "Bra.")
@@ -108,6 +114,7 @@ def test_only_waiting_homework_can_be_reviewed(signed_in, therapist):
 def test_the_module_is_completed_when_all_steps_are_done_and_the_homework_is_sent(
     signed_in, enrolled
 ):
+    autosave(signed_in, step(1, "goals"), GOALS, revision=0)
     for item in steps_of(1):
         signed_in.post(reverse("modules:step-complete", args=[1, item.slug]))
     row = ModuleProgress.objects.get(participant=enrolled, module__number=1)
