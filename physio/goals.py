@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import FilteredRelation, Prefetch, Q
+from django.db.models import FilteredRelation, Prefetch, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -230,11 +230,15 @@ class GoalLevels:
         return attainment_category(level, self.baseline_level) if level is not None else None
 
 
-def goal_levels_for(participant_ids: Iterable[int]) -> dict[int, list[GoalLevels]]:
+def goal_levels_for(
+    participant_ids: Iterable[int] | QuerySet[Any, Any],
+) -> dict[int, list[GoalLevels]]:
     """{participant id: their goals in order} in one query whatever the number of participants
-    or ratings (a left join to the current ratings only)."""
+    or ratings (a left join to the current ratings only). The ids may be a values queryset,
+    read as a subquery."""
+    ids = participant_ids if isinstance(participant_ids, QuerySet) else list(participant_ids)
     rows = (
-        Goal.objects.filter(participant_id__in=list(participant_ids))
+        Goal.objects.filter(participant_id__in=ids)
         .annotate(now=FilteredRelation("ratings", condition=Q(ratings__current=True)))
         .order_by("participant_id", "position", "pk")
         .values_list(
