@@ -24,6 +24,12 @@ urlpatterns = [
     path("research/<int:pk>/export/codebook.csv", views_exports.codebook, name="codebook"),
     path("research/<int:pk>/results/", views_results.results_page, name="results"),
     path("research/<int:pk>/results.csv", views_results.results_csv, name="results-csv"),
+    path("research/<int:pk>/export/goals.csv", views_exports.goals_csv, name="goals-csv"),
+    path(
+        "research/<int:pk>/export/goals-codebook.csv",
+        views_exports.goals_codebook,
+        name="goals-codebook",
+    ),
     path("research/<int:pk>/audit/", views_exports.audit_page, name="audit"),
     path("research/<int:pk>/audit/sequence.csv", views_exports.audit_csv, name="audit-csv"),
     path("research/members/<int:pk>/", views.member_detail, name="member"),
