@@ -77,6 +77,12 @@ class Comparison:
     ci_high: float | None = None
     p: float | None = None
 
+    @property
+    def p_display(self) -> str:
+        if self.p is None:
+            return ""
+        return "<0.001" if self.p < 0.001 else f"{self.p:.3f}"
+
 
 @dataclass
 class ArmResult:

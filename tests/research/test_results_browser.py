@@ -37,7 +37,7 @@ def cast_language() -> str:
 def test_the_research_admin_reads_the_results_beside_the_flow(
     desktop: Any, clinic_texts: str, site: Any, admin_user: Any, physio: Any
 ) -> None:
-    trial = build_trial(site, admin_user, physio, size=40, seed=7)
+    trial = build_trial(site, admin_user, physio, size=60, seed=11)
     sign_in_with_code(desktop, admin_user.email)
     desktop.goto(desktop.base_url + reverse("research:results", args=[trial.study.pk]))
     assert desktop.get_by_text("Descriptive monitoring while the study is open.").is_visible()
@@ -71,7 +71,7 @@ def test_the_physiotherapist_rates_goals_at_a_time_point_with_the_levels_shown(
     assert desktop.get_by_text("As agreed").first.is_visible()
     assert_accessible(desktop)
     screenshot(desktop, "goal-rating")
-    desktop.locator("fieldset").first.get_by_text("More than agreed").click()
+    desktop.locator("fieldset").first.locator("input[value='1']").check()
     desktop.get_by_role("button", name="Save the ratings").click()
     desktop.wait_for_url(f"**/{participant.pk}/**")
     assert main.ratings.get(current=True, time_point="visit2").level == 1
