@@ -35,8 +35,8 @@ from modules.exercises import ExerciseForm, describe
 from modules.models import (
     Answer,
     DiaryEntry,
-    HomeworkLocked,
     HomeworkIncomplete,
+    HomeworkLocked,
     HomeworkSubmission,
     Module,
     StaleRevision,

@@ -82,7 +82,6 @@ GOALS = [
         ),
     ),
 ]
-LEVEL_NAMES = ("level_minus_2", "level_minus_1", "level_0", "level_plus_1", "level_plus_2")
 
 
 def _at(participant: User, day: date, hour: int) -> datetime:
@@ -177,10 +176,16 @@ def _goals(participant: User, physio: User) -> None:
     if Goal.objects.of(participant).exists():
         return
     for kind, title, levels in GOALS:
+        minus_2, minus_1, expected, plus_1, plus_2 = levels
         Goal.add(
             participant=participant,
             kind=kind,
             by=physio,
+            baseline_level=-1,
             title=title,
-            **dict(zip(LEVEL_NAMES, levels, strict=True)),
+            level_minus_2=minus_2,
+            level_minus_1=minus_1,
+            level_0=expected,
+            level_plus_1=plus_1,
+            level_plus_2=plus_2,
         )

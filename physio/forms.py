@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from physio.goals import LEVEL_LABELS, GoalRow, level_sign
 from physio.models import (
+    BASELINE_LEVELS,
     GOAL_LEVEL_MAX_LENGTH,
     GOAL_LEVELS,
     GOAL_MAX_LENGTH,
@@ -25,6 +26,7 @@ from physio.models import (
     ActivityPlan,
     Goal,
     GoalKind,
+    GoalTimePoint,
     Intensity,
     PlannedActivity,
     TargetUnit,
@@ -114,9 +116,10 @@ class GoalForm(forms.ModelForm[Goal]):
 
     class Meta:
         model = Goal
-        fields = ["kind", "title", *LEVEL_FIELDS.values()]
+        fields = ["kind", "title", *LEVEL_FIELDS.values(), "baseline_level"]
         widgets = {
             "kind": forms.RadioSelect,
+            "baseline_level": forms.RadioSelect,
             "title": forms.Textarea(attrs={"rows": 2, "maxlength": GOAL_MAX_LENGTH}),
             **{
                 name: forms.Textarea(attrs={"rows": 2, "maxlength": GOAL_LEVEL_MAX_LENGTH})
@@ -130,6 +133,13 @@ class GoalForm(forms.ModelForm[Goal]):
 
     def __init__(self, *args: Any, has_main: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Left unanswered, the goal starts at the model's default (-2).
+        baseline = self.fields["baseline_level"]
+        baseline.required = False
+        if isinstance(baseline, forms.ChoiceField):
+            baseline.choices = [
+                (level, f"{level_sign(level)} {LEVEL_LABELS[level]}") for level in BASELINE_LEVELS
+            ]
         kind = self.fields["kind"]
         if self.instance.pk is not None:
             # A goal keeps its kind; the main goal is the first of the scale.
@@ -147,15 +157,25 @@ class GoalForm(forms.ModelForm[Goal]):
 
 
 class GoalRatingForm(forms.Form):
-    """Attainment of every goal at follow-up, one fieldset per goal with its five levels in
-    the words set with the participant. A goal left blank is not rated this time."""
+    """Attainment of every goal at one time point, one fieldset per goal with its five levels
+    in the words set with the participant, its current rating there chosen. A goal left blank
+    keeps what it had. The time point travels as a hidden field; without it, `time_point` (the
+    one the page showed) is meant."""
 
-    def __init__(self, *args: Any, rows: list[GoalRow], **kwargs: Any) -> None:
+    time_point = forms.ChoiceField(
+        choices=GoalTimePoint.choices, required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args: Any, rows: list[GoalRow], time_point: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.rows = rows
+        self.default_time_point = time_point
+        self.fields["time_point"].initial = time_point
         for row in rows:
             name = self.field_name(row)
+            current = row.at.get(time_point)
             self.fields[name] = forms.TypedChoiceField(
+                initial=current.level if current else None,
                 label=row.goal.title,
                 choices=[
                     (
@@ -183,6 +203,9 @@ class GoalRatingForm(forms.Form):
             for row in self.rows
             if self.cleaned_data.get(self.field_name(row)) is not None
         ]
+
+    def chosen_time_point(self) -> str:
+        return str(self.cleaned_data.get("time_point") or self.default_time_point)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

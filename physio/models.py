@@ -294,6 +294,33 @@ LEVEL_FIELDS = {
 }
 
 
+# Where a goal starts on its scale, as stated when it is set: -2 or -1 (Turner-Stokes 2009).
+# -2 unless stated: goals set before the level was asked keep the categories they had
+# (physio/attainment.py gives gas.py's categories exactly when the start is -2).
+BASELINE_LEVELS = (-2, -1)
+DEFAULT_BASELINE_LEVEL = -2
+
+
+class GoalTimePoint(models.TextChoices):
+    """When a goal is rated. Baseline is the goal's own `baseline_level`, stated when it is set,
+    so it is never a rating; the protocol's three physiotherapy visits and the 6-month
+    follow-up are (a fourth or later visit is rated at "visit3", the last the protocol has)."""
+
+    VISIT1 = "visit1", _("First physiotherapy visit")
+    VISIT2 = "visit2", _("Second physiotherapy visit")
+    VISIT3 = "visit3", _("Third physiotherapy visit")
+    FOLLOW_UP = "6m", _("6-month follow-up")
+
+
+BASELINE = "baseline"
+# Every occasion a goal has a level at, in order; baseline's level is `Goal.baseline_level`.
+GOAL_TIME_POINTS = (BASELINE, *GoalTimePoint.values)
+
+
+def goal_time_point_label(key: str) -> StrOrPromise:
+    return _("Baseline (when the goal was set)") if key == BASELINE else GoalTimePoint(key).label
+
+
 class GoalQuerySet(ParticipantDataQuerySet["Goal"]):
     pass
 
@@ -318,6 +345,12 @@ class Goal(models.Model):
     level_0 = _level_field(_("0: the expected level"))
     level_plus_1 = _level_field(_("+1: somewhat more than expected"))
     level_plus_2 = _level_field(_("+2: much more than expected"))
+    baseline_level = models.SmallIntegerField(
+        _("level at the start"),
+        choices=[(level, f"{level:+d}") for level in BASELINE_LEVELS],
+        default=DEFAULT_BASELINE_LEVEL,
+        help_text=_("Where the participant is now on this scale: usually -1, or -2."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -333,15 +366,30 @@ class Goal(models.Model):
                 fields=["participant"],
                 condition=Q(kind="main"),
                 name="one_main_goal_per_participant",
-            )
+            ),
+            models.CheckConstraint(
+                name="goal_baseline_level_in_range",
+                condition=Q(baseline_level__gte=-2, baseline_level__lte=-1),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Goal {self.pk}"
 
     @classmethod
-    def add(cls, *, participant: User, kind: str, by: User, **texts: str) -> Goal:
-        """Set a new goal: the main goal (one), or the next intermediate goal."""
+    def add(
+        cls,
+        *,
+        participant: User,
+        kind: str,
+        by: User,
+        baseline_level: int = DEFAULT_BASELINE_LEVEL,
+        **texts: str,
+    ) -> Goal:
+        """Set a new goal: the main goal (one), or the next intermediate goal, starting at
+        `baseline_level`."""
+        if baseline_level not in BASELINE_LEVELS:
+            raise ValueError("A goal starts at -2 or -1.")
         existing = list(cls.objects.of(participant).order_by().values_list("kind", "position"))
         if len(existing) >= MAX_GOALS:
             raise ValueError("A participant has at most MAX_GOALS goals.")
@@ -355,7 +403,12 @@ class Goal(models.Model):
             # Two main goals set at once in two tabs: the unique constraint keeps one.
             with transaction.atomic():
                 return cls.objects.create(
-                    participant=participant, kind=kind, position=position, created_by=by, **texts
+                    participant=participant,
+                    kind=kind,
+                    position=position,
+                    created_by=by,
+                    baseline_level=baseline_level,
+                    **texts,
                 )
         except IntegrityError:
             raise ValueError("A participant has one main goal.") from None
@@ -363,20 +416,46 @@ class Goal(models.Model):
     def level_text(self, level: int) -> str:
         return str(getattr(self, LEVEL_FIELDS[level]))
 
-    def rate(self, *, level: int, by: User, at: datetime | None = None) -> GoalRating:
-        """Rate attainment at follow-up. Every rating is kept; the latest counts."""
+    def rate(
+        self,
+        *,
+        level: int,
+        by: User,
+        time_point: str = GoalTimePoint.FOLLOW_UP,
+        at: datetime | None = None,
+    ) -> GoalRating:
+        """Rate attainment at a time point. Rating a time point again replaces its rating for
+        every page, report and export, and keeps the earlier one as history (`current` False),
+        so that a correction can be traced."""
         if level not in GOAL_LEVELS:
             raise ValueError("A goal attainment level is between -2 and +2.")
-        return GoalRating.objects.create(
-            goal=self, level=level, rated_by=by, rated_at=at or timezone.now()
-        )
+        if time_point not in GoalTimePoint.values:
+            raise ValueError("A goal is rated at a visit or at the 6-month follow-up.")
+        with transaction.atomic():
+            # The goal's row lock serialises two ratings of one goal, so one stays current.
+            Goal.objects.select_for_update().filter(pk=self.pk).first()
+            GoalRating.objects.filter(goal=self, time_point=time_point, current=True).update(
+                current=False
+            )
+            return GoalRating.objects.create(
+                goal=self,
+                level=level,
+                time_point=time_point,
+                rated_by=by,
+                rated_at=at or timezone.now(),
+            )
 
 
 class GoalRating(models.Model):
+    """A goal's level at one time point. One rating per goal and time point is `current`; a
+    re-rating supersedes it and the superseded ones stay as history."""
+
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="ratings")
+    time_point = models.CharField(_("time point"), max_length=10, choices=GoalTimePoint.choices)
     level = models.SmallIntegerField(
         _("attainment"), validators=[MinValueValidator(-2), MaxValueValidator(2)]
     )
+    current = models.BooleanField(default=True)
     rated_at = models.DateTimeField(default=timezone.now)
     rated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -388,7 +467,12 @@ class GoalRating(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="goal_rating_level_in_range", condition=Q(level__gte=-2, level__lte=2)
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["goal", "time_point"],
+                condition=Q(current=True),
+                name="one_current_rating_per_goal_and_time_point",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -35,6 +35,7 @@ from physio.activity import (
     week_of,
     with_visit_summary,
 )
+from physio.attainment import suggested_time_point
 from physio.forms import (
     ActivityEntryForm,
     ActivityPlanForm,
@@ -48,11 +49,13 @@ from physio.forms import (
 )
 from physio.goals import goals_of
 from physio.models import (
+    DEFAULT_BASELINE_LEVEL,
     MAX_VISITS,
     PLANNED_VISITS,
     ActivityEntry,
     ActivityPlan,
     Goal,
+    GoalTimePoint,
     PhysioVisit,
     PlannedActivity,
     TargetUnit,
@@ -260,10 +263,19 @@ def goal_add(request: Request, pk: int) -> HttpResponse:
         return redirect(_participant_url(participant, "goals"))
     form = GoalForm(_posted(request), has_main=summary.main is not None)
     if request.method == "POST" and form.is_valid():
-        texts = {name: value for name, value in form.cleaned_data.items() if name != "kind"}
+        texts = {
+            name: value
+            for name, value in form.cleaned_data.items()
+            if name not in ("kind", "baseline_level")
+        }
+        baseline = form.cleaned_data.get("baseline_level")
         try:
             Goal.add(
-                participant=participant, kind=form.cleaned_data["kind"], by=request.user, **texts
+                participant=participant,
+                kind=form.cleaned_data["kind"],
+                by=request.user,
+                baseline_level=DEFAULT_BASELINE_LEVEL if baseline in (None, "") else baseline,
+                **texts,
             )
         except ValueError:
             form.add_error(None, _("This goal could not be added: the main goal is already set."))
@@ -330,18 +342,34 @@ def goals_rate(request: Request, pk: int) -> HttpResponse:
     if not summary.rows:
         messages.info(request, _("Set a goal before rating goal attainment."))
         return redirect(_participant_url(participant, "goals"))
-    form = GoalRatingForm(_posted(request), rows=summary.rows)
+    now = timezone.now()
+    asked = request.GET.get("time_point", "")
+    if asked in GoalTimePoint.values:
+        time_point = asked
+    else:
+        attended = list(
+            PhysioVisit.objects.of(participant).attended().values_list("scheduled_at", flat=True)
+        )
+        first_set = min(row.goal.created_at for row in summary.rows)
+        time_point = suggested_time_point(first_set, attended, now)
+    form = GoalRatingForm(_posted(request), rows=summary.rows, time_point=time_point)
     if request.method == "POST" and form.is_valid():
-        now = timezone.now()
         with transaction.atomic():
             for goal, level in form.rated():
-                goal.rate(level=level, by=request.user, at=now)
+                goal.rate(level=level, by=request.user, time_point=form.chosen_time_point(), at=now)
         messages.success(request, _("Goal attainment was saved."))
         return redirect(_participant_url(participant, "goals"))
     return render(
         request,
         "physio/goals_rate.html",
-        {"participant": participant, "form": form, "goals": summary},
+        {
+            "participant": participant,
+            "form": form,
+            "goals": summary,
+            "time_point": time_point,
+            "time_point_label": GoalTimePoint(time_point).label,
+            "time_points": GoalTimePoint.choices,
+        },
     )
 
 

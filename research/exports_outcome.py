@@ -1,6 +1,7 @@
 """The outcome export of a study: one row per participant and time point, with the participant's
-place in the study, every questionnaire score and its change from baseline, goal attainment and
-adherence; as streaming CSV, or as a workbook with the codebook (research/export.py).
+place in the study, every questionnaire score and its change from baseline, goal attainment at
+that time point (research/exports_goals.py) and adherence; as streaming CSV, or as a workbook
+with the codebook (research/export.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from assessments.instruments import UnknownInstrument, get_instrument
 from assessments.labels import SCALE_LABELS
 from assessments.models import InstrumentResponse
 from assessments.schedules import iter_instruments
-from physio.goals import attainment_for
 from research.export import (
     YES_NO,
     Columns,
@@ -27,6 +27,7 @@ from research.export import (
     local_date,
 )
 from research.exports_adherence import AdherenceColumns
+from research.exports_goals import GoalColumns
 from research.models import Study
 
 if TYPE_CHECKING:
@@ -156,30 +157,6 @@ class QuestionnaireColumns:
                         if time_point.pk != baseline_id and isinstance(before, int | float):
                             row[f"{code}_{scale}_change"] = round(value - before, 6)
             return row
-
-        return values
-
-
-class GoalColumns:
-    """Goal attainment as the physiotherapist's goals record it."""
-
-    def variables(self, context: ExportContext) -> list[Variable]:
-        return [
-            Variable("goals", "Goals set with the physiotherapist", "integer"),
-            Variable("goals_attained", "Goals rated as attained", "integer"),
-            Variable("gas_t", "Goal attainment scaling T-score", "number", unit="T-score"),
-        ]
-
-    def load(self, context: ExportContext, members: Sequence[Member]) -> RowValues:
-        attainment = attainment_for([m.participant_id for m in members])
-
-        def values(member: Member, time_point: TimePoint) -> Mapping[str, Any]:
-            row = attainment.get(member.participant_id, {})
-            return {
-                "goals": row.get("goals"),
-                "goals_attained": row.get("attained"),
-                "gas_t": row.get("gas_t"),
-            }
 
         return values
 

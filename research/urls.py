@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from research import views, views_exports, views_reports
+from research import views, views_exports, views_reports, views_results
 
 app_name = "research"
 
@@ -22,6 +22,14 @@ urlpatterns = [
     path("research/<int:pk>/export/outcomes.csv", views_exports.export_csv, name="export-csv"),
     path("research/<int:pk>/export/outcomes.xlsx", views_exports.export_xlsx, name="export-xlsx"),
     path("research/<int:pk>/export/codebook.csv", views_exports.codebook, name="codebook"),
+    path("research/<int:pk>/results/", views_results.results_page, name="results"),
+    path("research/<int:pk>/results.csv", views_results.results_csv, name="results-csv"),
+    path("research/<int:pk>/export/goals.csv", views_exports.goals_csv, name="goals-csv"),
+    path(
+        "research/<int:pk>/export/goals-codebook.csv",
+        views_exports.goals_codebook,
+        name="goals-codebook",
+    ),
     path("research/<int:pk>/audit/", views_exports.audit_page, name="audit"),
     path("research/<int:pk>/audit/sequence.csv", views_exports.audit_csv, name="audit-csv"),
     path("research/members/<int:pk>/", views.member_detail, name="member"),

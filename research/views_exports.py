@@ -1,5 +1,5 @@
-"""The exports of a study (research admins): the outcome export, the adherence export and,
-once the study is closed, the audit of its allocation sequence.
+"""The exports of a study (research admins): the outcome export, the goals export, the
+adherence export and, once the study is closed, the audit of its allocation sequence.
 
 Studies are reached through `Study.objects.visible_to` and Excel adherence files through
 `DataExport.objects.visible_to`: anything else is a 404. Every download is written to the
@@ -26,6 +26,7 @@ from accounts.models import AccessLog, Role, User
 from research import audit
 from research.export import codebook_csv, csv_lines, table_csv, write_xlsx
 from research.exports_adherence import AdherenceExport, long_csv, wide_csv
+from research.exports_goals import GoalsExport
 from research.exports_outcome import OutcomeExport
 from research.models import DataExport, JobState, Study, StudyParticipant
 from research.tasks import build_adherence_export
@@ -71,6 +72,7 @@ def export_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {
             "study": study,
             "variables": export.codebook(),
+            "goal_variables": GoalsExport.for_study(study).codebook(),
             "member_count": StudyParticipant.objects.filter(study=study).count(),
         },
     )
@@ -111,6 +113,27 @@ def export_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             content_type=XLSX,
         )
     )
+
+
+# --- the goals export of a study (one row per participant, time point and goal) ----------------
+
+
+@admin_required
+@require_GET
+def goals_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    study = _get_study_for_user(request.user, pk)
+    _log_export(request, study, "goals csv")
+    return _csv(
+        f"study-{study.pk}-goals.csv", table_csv(GoalsExport.for_study(study).table("goals"))
+    )
+
+
+@admin_required
+@require_GET
+def goals_codebook(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    study = _get_study_for_user(request.user, pk)
+    _log_export(request, study, "goals codebook csv")
+    return _csv(f"study-{study.pk}-goals-codebook.csv", codebook_csv(GoalsExport.for_study(study)))
 
 
 # --- audit of the sequence ----------------------------------------------------------------------
