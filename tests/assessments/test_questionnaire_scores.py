@@ -238,8 +238,8 @@ def test_the_scores_pages_cost_the_same_queries_however_long_the_history(
         client.get(scores_url(participant))
 
 
-STAFF_QUERIES = 15
-RESULTS_QUERIES = 9
+STAFF_QUERIES = 10
+RESULTS_QUERIES = 4
 
 
 def test_charts_draw_with_decimal_points_in_a_language_with_decimal_commas(
