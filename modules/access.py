@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.http import Http404
 
+from modules.content_cache import step_texts
 from modules.models import ENROLMENT_CACHE_ATTR, Enrolment, Module, ModuleProgress, Step
 
 if TYPE_CHECKING:
@@ -67,9 +68,14 @@ class ParticipantProgramme:
         row = self.rows.get(module.pk) if module is not None else None
         if module is None or row is None or row.opened_at is None:
             raise Http404
-        steps = list(Step.objects.active().filter(module=module).order_by("position"))
+        # The texts (each step's HTML in every language) come from the content cache.
+        steps = list(
+            Step.objects.active().filter(module=module).defer("texts").order_by("position")
+        )
+        texts = step_texts(module)
         for each in steps:
             each.module = module
+            each.texts = texts.get(each.pk, {})
         found = next((each for each in steps if each.slug == slug), None)
         if found is None:
             raise Http404
