@@ -227,9 +227,10 @@ def schedule_for(
     return result
 
 
-# Time zones put a participant's today up to a day away from the server's; the database keeps a
-# day more on each side and schedule_for decides exactly.
-_ZONE_SLACK = timedelta(days=1)
+# Windows are whole local days, so a start moment may sit up to a day (plus an hour on the day
+# clocks change) beyond the exact difference; the database keeps two days more on each side
+# and schedule_for decides exactly.
+_ZONE_SLACK = timedelta(days=2)
 
 
 def window_candidates(
