@@ -12,11 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import DateTimeField, Expression, F, OuterRef, QuerySet, Subquery
+from django.db.models import (
+    DateTimeField,
+    Exists,
+    Expression,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce, Greatest
 
 # Given the participant (an OuterRef to the person's pk), the rows of their own activity.
@@ -59,6 +68,24 @@ def last_active_expression() -> Expression:
         latest = source.rows(person).order_by(f"-{source.moment}").values(source.moment)[:1]
         parts.append(Coalesce(Subquery(latest, output_field=DateTimeField()), joined))
     return Greatest(*parts, output_field=DateTimeField())
+
+
+def no_activity_after(cutoff: datetime) -> Q:
+    """The same rule as `last_active_expression() <= cutoff`, as a filter the database answers
+    without working out everyone's latest moment: no sign-in, request or row of any source
+    after `cutoff`, and the day joined standing in for what has none. Each source is an EXISTS
+    over the person's rows, which stops at the first row it finds; the latest moment is then
+    computed only for the people the filter keeps."""
+    joined = Q(date_joined__lte=cutoff)
+    person = OuterRef("pk")
+    condition = (Q(last_login__lte=cutoff) | (Q(last_login__isnull=True) & joined)) & (
+        Q(last_seen_at__lte=cutoff) | (Q(last_seen_at__isnull=True) & joined)
+    )
+    for source in _sources.values():
+        rows = source.rows(person)
+        later = rows.filter(**{f"{source.moment}__gt": cutoff})
+        condition &= Q(~Exists(later)) & (Q(Exists(rows)) | joined)
+    return condition
 
 
 def inactive_after() -> timedelta:

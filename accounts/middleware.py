@@ -4,6 +4,7 @@ import time
 import zoneinfo
 from collections.abc import Callable
 
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -41,6 +42,10 @@ class SessionLifetimeMiddleware:
             if now - request.session.get("seen_at", 0) >= SESSION_TOUCH_INTERVAL:
                 request.session["seen_at"] = now
                 request.user.mark_seen()
+                # The list of one's sessions (allauth.usersessions) shows the last activity and
+                # address of each: kept as fresh as "last seen", not rewritten on every page.
+                if settings.USERSESSIONS_TRACK_ACTIVITY:
+                    UserSession.objects.create_from_request(request)
         return self.get_response(request)
 
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cache
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, Expression, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 StartDateProvider = Callable[[Sequence["User"]], dict[int, date]]
+# A provider's companion, named like it with "_sql" appended: the start moment as an expression
+# over User rows, so that windows can be narrowed in the database (see window_candidates).
+StartExpression = Callable[[], "Expression | F"]
 
 # The trial's battery (NCT04624139), in the order asked: pain intensity, pain locations, the
 # Stress and Crisis Inventory, FIQ, global fatigue, MFI-20, HADS, SF-36 and LTPAI. Those whose
@@ -115,6 +119,21 @@ def _provider(path: str) -> StartDateProvider:
     return provider
 
 
+def start_from_date_joined_sql() -> F:
+    """The default provider's start moment in SQL (its date is taken in the person's zone)."""
+    return F("date_joined")
+
+
+def start_expression() -> Expression | F | None:
+    """The configured provider's start moment as an expression, or None if it has none."""
+    path = settings.ASSESSMENTS_START_DATE_PROVIDER
+    try:
+        companion: StartExpression = import_string(f"{path}_sql")
+    except ImportError:
+        return None
+    return companion()
+
+
 def start_dates(participants: Sequence[User]) -> dict[int, date]:
     """Each participant's start date, for many participants at once (a fixed number of
     queries, whatever the provider reads)."""
@@ -171,14 +190,19 @@ def _status(opens_on: date, closes_on: date, today: date, q: Questionnaire | Non
 
 
 def schedule_for(
-    participants: Sequence[User], *, today: date | None = None
+    participants: Sequence[User],
+    *,
+    today: date | None = None,
+    time_points: list[TimePoint] | None = None,
 ) -> dict[int, list[ScheduledQuestionnaire]]:
     """Every active time point of the default schedule for each participant, in order.
 
-    Two queries whatever the number of participants or time points."""
+    Two queries whatever the number of participants or time points (one if the caller passes
+    the time points)."""
     if not participants:
         return {}
-    time_points = list(TimePoint.objects.of_default_schedule())
+    if time_points is None:
+        time_points = list(TimePoint.objects.of_default_schedule())
     questionnaires: dict[tuple[int, int], Questionnaire] = {}
     if time_points:
         for found in Questionnaire.objects.filter(
@@ -201,6 +225,40 @@ def schedule_for(
             )
         result[person.pk] = rows
     return result
+
+
+# Windows are whole local days, so a start moment may sit up to a day (plus an hour on the day
+# clocks change) beyond the exact difference; the database keeps two days more on each side
+# and schedule_for decides exactly.
+_ZONE_SLACK = timedelta(days=2)
+
+
+def window_candidates(
+    people: QuerySet[User],
+    time_points: Sequence[TimePoint],
+    *,
+    now: datetime,
+    open_for: timedelta = timedelta(0),
+) -> QuerySet[User]:
+    """The people for whom some time point has been open for at least `open_for` and is not
+    closed, and who have not submitted it: narrowed in the database, so that only those rows
+    are read (schedule_for, given them, tells their exact status).
+
+    A window opens on start + opens_day and closes after start + closes_day (whole days), so
+    "opens_day + open_for <= today - start <= closes_day" is a range of start moments per time
+    point. Without a start expression from the provider nobody is left out here."""
+    start = start_expression()
+    if start is None or not time_points:
+        return people if start is None else people.none()
+    windows = Q()
+    for tp in time_points:
+        submitted = Questionnaire.objects.filter(
+            participant=OuterRef("pk"), time_point=tp, submitted_at__isnull=False
+        )
+        earliest = now - timedelta(days=tp.closes_day) - _ZONE_SLACK
+        latest = now - timedelta(days=tp.opens_day) - open_for + _ZONE_SLACK
+        windows |= Q(~Exists(submitted), _start__gte=earliest, _start__lte=latest)
+    return people.alias(_start=start).filter(windows)
 
 
 def participant_schedule(participant: User) -> list[ScheduledQuestionnaire]:

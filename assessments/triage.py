@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from assessments.history import format_score
-from assessments.models import RiskFlag
-from assessments.schedules import Status, schedule_for
+from assessments.models import RiskFlag, TimePoint
+from assessments.schedules import Status, schedule_for, window_candidates
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -58,8 +58,15 @@ def overdue_questionnaires(
     """Questionnaires open for ASSESSMENTS_OVERDUE_AFTER_DAYS or more and not yet sent, while
     there is still time to remind the participant."""
     after = timedelta(days=settings.ASSESSMENTS_OVERDUE_AFTER_DAYS)
-    people = list(User.objects.filter(pk__in=participant_ids))
-    for person_id, rows in schedule_for(people).items():
+    time_points = list(TimePoint.objects.of_default_schedule())
+    # Only those with a window open long enough and nothing sent are read and scheduled: on a
+    # caseload of a thousand that is a handful of rows, not the whole caseload.
+    people = list(
+        window_candidates(
+            User.objects.filter(pk__in=participant_ids), time_points, now=now, open_for=after
+        ).only("pk", "date_joined", "timezone")
+    )
+    for person_id, rows in schedule_for(people, time_points=time_points).items():
         for row in rows:
             if row.status not in (Status.DUE, Status.IN_PROGRESS):
                 continue

@@ -115,7 +115,6 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "accounts.middleware.OnboardingMiddleware",
     "accounts.middleware.SecondFactorChangeMiddleware",
     "accounts.middleware.NoStoreMiddleware",
@@ -323,6 +322,8 @@ MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "iCBT")
 # Key for encrypting TOTP secrets and recovery seeds at rest (Fernet key, urlsafe base64, 32 bytes).
 # Without one, a key is derived from SECRET_KEY, which is acceptable only for development.
 MFA_ENCRYPTION_KEY = env_str("MFA_ENCRYPTION_KEY")
+# Tracked by accounts.middleware.SessionLifetimeMiddleware at most once a minute, with "last
+# seen"; allauth's own middleware would write the row on every request.
 USERSESSIONS_TRACK_ACTIVITY = True
 
 # Flash messages can quote what a participant wrote (an activity's text): kept in the session,

@@ -529,6 +529,7 @@ def apply_programme(programme: dict[str, dict[int, ParsedModule]]) -> LoadReport
             else:
                 module = found
                 report.unchanged += 1
+            changed_before = len(report.created) + len(report.updated) + len(report.retired)
             _load_steps(
                 module,
                 {language: programme[language][number] for language in programme},
@@ -536,6 +537,10 @@ def apply_programme(programme: dict[str, dict[int, ParsedModule]]) -> LoadReport
                 report,
                 Step,
             )
+            if len(report.created) + len(report.updated) + len(report.retired) > changed_before:
+                # A new content version of the module: modules.content_cache keys on it, so no
+                # process serves the old text of a changed step.
+                Module.objects.filter(pk=module.pk).update(loaded_at=now)
     return report
 
 

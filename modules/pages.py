@@ -131,18 +131,18 @@ def build_step_page(
     diary_data: Any = None,
     language: str = "",
     navigation: bool = True,
+    steps: list[Step] | None = None,
 ) -> StepPage:
     """Everything the step template needs. `participant` is None for the staff preview.
     Fixed cost: the module's steps and the step progress (skipped with navigation=False, for
-    the parts that autosave re-renders), the answer or the diary entries, and the homework
-    state on a homework step."""
+    the parts that autosave re-renders; the steps not at all if the caller has them), the
+    answer or the diary entries, and the homework state on a homework step."""
     module = step.module
     preview = participant is None
-    steps = (
-        list(Step.objects.active().filter(module=module).order_by("position"))
-        if navigation
-        else [step]
-    )
+    if not navigation:
+        steps = [step]
+    elif steps is None:
+        steps = list(Step.objects.active().filter(module=module).order_by("position"))
     progress: dict[int, StepProgress] = {}
     if participant is not None and navigation:
         progress = {

@@ -125,8 +125,9 @@ def module_detail(request: Request, number: int) -> HttpResponse:
 @require_GET
 def step_detail(request: Request, number: int, slug: str) -> HttpResponse:
     programme = programme_for(request.user)
-    step = get_step_for_user(request.user, number, slug)
-    page = build_step_page(step, request.user)
+    # The access check and the navigation share one read of the module's steps.
+    step, steps = programme.step(number, slug)
+    page = build_step_page(step, request.user, steps=steps)
     record_step_visit(request.user, step, programme.row_for(step.module), page.step_progress)
     return render(request, "modules/step.html", {"page": page, "finish": finish_for(page)})
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from django.core.cache import cache
 
+from modules import content_cache
 from modules.loader import ParsedModule, apply_programme, read_programme
 from modules.models import Module
 from tests.browser import chromium, page  # noqa: F401  (fixtures for every browser test)
@@ -30,8 +31,10 @@ def _fast_and_clean(settings: pytest.FixtureRequest) -> Iterator[None]:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # type: ignore[attr-defined]
     cache.clear()
+    content_cache.clear()
     yield
     cache.clear()
+    content_cache.clear()
 
 
 @pytest.fixture

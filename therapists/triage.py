@@ -151,6 +151,8 @@ def homework_to_review(
         .filter(participant_id__in=participant_ids)
         .select_related("module")
         .order_by("submitted_at")
+        # Not the snapshot of the answers: the queue shows the module and the time only.
+        .only("pk", "participant_id", "submitted_at", "module__number", "module__texts")
     )
     url = _url_builder("therapists:review", 2)
     label = _("Review homework")

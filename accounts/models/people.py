@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-from accounts.activity import last_active_expression
+from accounts.activity import last_active_expression, no_activity_after
 from accounts.models.care import CareAssignment, CareRole
 
 
@@ -145,8 +145,9 @@ class UserQuerySet(models.QuerySet["User"]):
         return self.annotate(last_active_at=last_active_expression())
 
     def inactive_since(self, cutoff: datetime) -> Self:
-        """People with no activity after `cutoff` (annotated with `last_active_at`)."""
-        return self.with_last_active().filter(models.Q(last_active_at__lte=cutoff))
+        """People with no activity after `cutoff` (annotated with `last_active_at`). Filtered
+        with NOT EXISTS per source, so that the latest moment is worked out only for them."""
+        return self.filter(no_activity_after(cutoff)).with_last_active()
 
 
 class UserManager(BaseUserManager["User"]):

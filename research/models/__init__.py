@@ -35,6 +35,7 @@ from research.models.participants import (
     StudyParticipantQuerySet,
     WithdrawalReason,
     start_from_randomisation,
+    start_from_randomisation_sql,
 )
 from research.models.study import (
     DERIVED_KINDS,
@@ -91,6 +92,7 @@ __all__ = [
     "gives_programme",
     "job_upload_to",
     "start_from_randomisation",
+    "start_from_randomisation_sql",
     "validate_block_multipliers",
     "validate_factors",
 ]

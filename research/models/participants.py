@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -331,6 +332,14 @@ def start_from_randomisation(participants: Sequence[User]) -> dict[int, date]:
             randomised_at, _zone(zones[participant_id])
         ).date()
     return starts
+
+
+def start_from_randomisation_sql() -> models.Expression:
+    """start_from_randomisation's start moment in SQL, for narrowing windows in the database."""
+    randomised = StudyParticipant.objects.filter(
+        participant_id=models.OuterRef("pk"), randomised_at__isnull=False
+    ).values("randomised_at")[:1]
+    return Coalesce(models.Subquery(randomised), models.F("date_joined"))
 
 
 def _zone(name: str) -> zoneinfo.ZoneInfo:

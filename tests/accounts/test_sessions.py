@@ -109,3 +109,25 @@ def test_people_see_and_end_their_other_sessions(client, participant):  # type: 
     client.post(reverse("usersessions_list"), {})
     assert other.get(reverse("home")).status_code == 302
     assert client.get(reverse("home")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_it_refreshes_the_user_session_row_once_a_minute_not_on_every_page(
+    client, participant
+) -> None:
+    from allauth.usersessions.models import UserSession
+
+    client.force_login(participant)
+    # A sign-in through allauth writes the row; force_login does not, the minute's tick does.
+    session = client.session
+    session["seen_at"] = 0
+    session.save()
+    client.get(reverse("home"))
+    first = UserSession.objects.get(user=participant).last_seen_at
+    client.get(reverse("home"))
+    assert UserSession.objects.get(user=participant).last_seen_at == first
+    session = client.session
+    session["seen_at"] = 0
+    session.save()
+    client.get(reverse("home"))
+    assert UserSession.objects.get(user=participant).last_seen_at > first

@@ -86,7 +86,9 @@ def test_the_triage_sources_cost_the_same_queries_for_any_caseload(
     now = timezone.now()
     with django_assert_num_queries(1):
         list(risk_flags(therapist=therapist, participant_ids=caseload(therapist), now=now))
-    with django_assert_num_queries(3):
+    # The time points and the people with a window open long enough (none here); their
+    # questionnaires would be a third.
+    with django_assert_num_queries(2):
         list(
             overdue_questionnaires(
                 therapist=therapist, participant_ids=caseload(therapist), now=now
@@ -100,9 +102,85 @@ def test_the_triage_sources_cost_the_same_queries_for_any_caseload(
             len(list(risk_flags(therapist=therapist, participant_ids=caseload(therapist), now=now)))
             == 11
         )
-    with django_assert_num_queries(3):
+    # The time points and the people with a window open long enough (none here); their
+    # questionnaires would be a third.
+    with django_assert_num_queries(2):
         list(
             overdue_questionnaires(
                 therapist=therapist, participant_ids=caseload(therapist), now=now
             )
         )
+
+
+def _overdue_by_python(therapist: User, now) -> set[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    """The rule as schedule_for states it, over the whole caseload."""
+    from datetime import timedelta as days
+
+    from assessments.schedules import Status, schedule_for
+
+    people = list(User.objects.filter(pk__in=caseload(therapist)))
+    return {
+        (person_id, row.time_point.key)
+        for person_id, rows in schedule_for(people).items()
+        for row in rows
+        if row.status in (Status.DUE, Status.IN_PROGRESS)
+        and now.date() - row.opens_on >= days(days=14)
+    }
+
+
+def test_it_selects_in_the_database_exactly_the_overdue_questionnaires_the_schedule_gives(
+    therapist, site, django_assert_num_queries
+) -> None:
+    schedule = seed_default_schedule()
+    six_months = schedule.time_points.get(key="6m")
+    baseline = schedule.time_points.get(key="baseline")
+    now = timezone.now()
+    ages = [0, 13, 14, 15, 29, 30, 31, 60, 181, 182, 183, 209, 210, 211, 400]
+    for index, age in enumerate(ages):
+        person = make_participant(site, f"age{index}@test.example", therapist=therapist)
+        person.date_joined = now - timedelta(days=age, hours=index % 3 * 7)
+        person.timezone = ["Europe/Stockholm", "Pacific/Auckland", "America/Los_Angeles"][index % 3]
+        person.save()
+        if index % 4 == 1:
+            Questionnaire.objects.create(participant=person, time_point=baseline, submitted_at=now)
+        if index % 4 == 2:
+            Questionnaire.objects.create(participant=person, time_point=baseline)
+        if age > 180 and index % 2:
+            Questionnaire.objects.create(
+                participant=person, time_point=six_months, submitted_at=now
+            )
+    expected = _overdue_by_python(therapist, now)
+    with django_assert_num_queries(3):
+        items = list(
+            overdue_questionnaires(
+                therapist=therapist, participant_ids=caseload(therapist), now=now
+            )
+        )
+    found = {(item["participant_id"], item["reason"]) for item in items}
+    assert len(found) == len(items) == len(expected) > 2
+    assert {person_id for person_id, _key in expected} == {pid for pid, _reason in found}
+
+
+def test_it_narrows_overdue_questionnaires_by_the_randomisation_date_when_that_is_the_start(
+    therapist, site, settings
+) -> None:
+    from research.models import Study, StudyParticipant
+
+    settings.ASSESSMENTS_START_DATE_PROVIDER = "research.models.start_from_randomisation"
+    seed_default_schedule()
+    now = timezone.now()
+    study = Study.objects.create(name="Start")
+    joined_long_ago = make_participant(site, "late@test.example", therapist=therapist)
+    joined_long_ago.date_joined = now - timedelta(days=100)
+    joined_long_ago.save()
+    StudyParticipant.objects.create(
+        study=study,
+        participant=joined_long_ago,
+        site=site,
+        randomised_at=now - timedelta(days=16),
+    )
+    items = list(
+        overdue_questionnaires(therapist=therapist, participant_ids=caseload(therapist), now=now)
+    )
+    assert [item["participant_id"] for item in items] == [joined_long_ago.pk]
+    assert _overdue_by_python(therapist, now) == {(joined_long_ago.pk, "baseline")}

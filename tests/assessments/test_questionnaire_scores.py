@@ -238,11 +238,11 @@ def test_the_scores_pages_cost_the_same_queries_however_long_the_history(
         client.get(scores_url(participant))
 
 
-# One more than before the acknowledgement form: the open flags are read apart from the handled
-# ones, through the shared partial.
-STAFF_QUERIES = 16
-# The participant's page: 9, and 1 for the unread-messages count in the navigation.
-RESULTS_QUERIES = 9 + 1
+# 10 without the per-request session write, and 1 for the open flags, read apart from the
+# handled ones through the shared partial.
+STAFF_QUERIES = 10 + 1
+# The participant's page: 4, and 1 for the unread-messages count in the navigation.
+RESULTS_QUERIES = 4 + 1
 
 
 def test_charts_draw_with_decimal_points_in_a_language_with_decimal_commas(

@@ -226,3 +226,26 @@ def test_the_real_content_is_valid():
     programme = read_programme()
     assert sorted(programme) == ["en", "sv"]
     assert all(len(modules) == 14 for modules in programme.values())
+
+
+def test_it_serves_a_changed_step_s_new_text_once_load_programme_has_changed_it(
+    content, client, participant
+):
+    from modules.content_cache import content_key
+    from modules.models import Enrolment
+
+    load_programme(content)
+    Enrolment.enrol(participant)
+    client.force_login(participant)
+    url = "/programme/1/starting-point/"
+    before = client.get(url)
+    assert "Ta gärna en stund" in before.content.decode()
+    key = content_key(Module.objects.get(number=1))
+    edit(content / "sv" / "01-welcome.md", "Ta gärna en stund", "Ta dig gärna en stund")
+    report = load_programme(content)
+    assert "step welcome/starting-point" in report.updated
+    assert content_key(Module.objects.get(number=1)) != key
+    after = client.get(url).content.decode()
+    assert "Ta dig gärna en stund" in after and "Ta gärna en stund" not in after
+    # A module whose steps did not change keeps its key, and its cached texts.
+    assert "module what-is-stress" not in report.updated

@@ -409,5 +409,5 @@ def test_the_export_page_costs_the_same_queries_however_many_exports(
     client.force_login(admin_user)
     client.get(url("adherence-export", study))
     # 13 since the codebook reads the study's arms once and the schedule not at all (was 15).
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(8):
         client.get(url("adherence-export", study))

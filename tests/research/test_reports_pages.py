@@ -250,7 +250,7 @@ def test_the_list_costs_the_same_queries_however_many_reports(
         study_report(study, week)
     client.force_login(both)
     client.get(reverse("research:reports"))  # the session's first request settles its own rows
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(7):
         response = client.get(reverse("research:reports"))
     assert response.status_code == 200
     assert len(response.context["reports"]) == min(25, 2 * count)

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 # Measured: the count and the page (2), the access-log row (1), the page view (3), and the
 # per-request cost of any signed-in page (session, user, user-session tracking, MFA: 9).
-CASELOAD_QUERIES = 15
+CASELOAD_QUERIES = 10
 
 
 def test_each_row_shows_progress_current_module_last_activity_and_flags(

@@ -32,8 +32,8 @@ def built_in_sources_only(monkeypatch: Any) -> Any:
 # (1), the page view (find the open one, settle it, insert: 3). The rest is per request for
 # any signed-in page: session, user, allauth's user-session tracking (5 with savepoints), the
 # second-factor check in the middleware and the decorator (2).
-# 21 before the open risk flags routed to the therapist were shown on the dashboard (one query).
-DASHBOARD_QUERIES = 22
+# 16, and 1 for the open risk flags routed to the therapist.
+DASHBOARD_QUERIES = 16 + 1
 
 
 def test_homework_waiting_comes_first_with_its_waiting_time_and_a_link_to_review(
