@@ -34,7 +34,9 @@ from research.models.participants import (
     StudyParticipant,
     StudyParticipantQuerySet,
     WithdrawalReason,
+    awaiting_allocation,
     start_from_randomisation,
+    withhold_programme,
 )
 from research.models.study import (
     DERIVED_KINDS,
@@ -85,6 +87,7 @@ __all__ = [
     "StudyParticipantQuerySet",
     "StudyQuerySet",
     "WithdrawalReason",
+    "awaiting_allocation",
     "baseline_time_point",
     "default_block_multipliers",
     "gives_plan",
@@ -93,4 +96,5 @@ __all__ = [
     "start_from_randomisation",
     "validate_block_multipliers",
     "validate_factors",
+    "withhold_programme",
 ]
