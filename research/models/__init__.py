@@ -16,6 +16,7 @@ from research.models.allocation import (
     ImmutableAllocation,
     SequenceManager,
 )
+from research.models.invitations import StudyInvitation
 from research.models.jobs import (
     STALE_CLAIM,
     DataExport,
@@ -83,6 +84,7 @@ __all__ = [
     "ResearchError",
     "SequenceManager",
     "Study",
+    "StudyInvitation",
     "StudyParticipant",
     "StudyParticipantQuerySet",
     "StudyQuerySet",
