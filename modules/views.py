@@ -29,6 +29,7 @@ from modules.access import (
     get_enrolment_for_user,
     get_module_for_user,
     get_step_for_user,
+    has_therapist,
     programme_for,
 )
 from modules.exercises import ExerciseForm, describe
@@ -188,7 +189,11 @@ def _conflict(
 
 
 def _read_only(request: Request, page: StepPage) -> HttpResponse:
-    message = _("This homework has been sent to your therapist and cannot be changed now.")
+    message = (
+        _("This homework has been sent to your therapist and cannot be changed now.")
+        if has_therapist(request.user)
+        else _("This homework has been sent and cannot be changed now.")
+    )
     if request.htmx:
         response = JsonResponse({"error": "read_only", "message": message}, status=403)
         response["X-Autosave-Error"] = "read-only"
@@ -262,16 +267,31 @@ def homework_submit(request: Request, number: int) -> HttpResponse:
     if step is None:
         raise Http404
     page = build_step_page(step, request.user)
+    with_therapist = has_therapist(request.user)
+    already = (
+        _("This homework has already been sent to your therapist.")
+        if with_therapist
+        else _("This homework has already been sent.")
+    )
     if page.homework_locked:
-        messages.info(request, _("This homework has already been sent to your therapist."))
+        messages.info(request, already)
         return redirect("modules:module-detail", number)
     if request.method == "POST":
         try:
             HomeworkSubmission.submit(participant=request.user, step=step)
         except ValueError:
-            messages.info(request, _("This homework has already been sent to your therapist."))
+            messages.info(request, already)
         else:
-            messages.success(request, _("Your homework has been sent to your therapist."))
+            messages.success(
+                request,
+                _("Your homework has been sent to your therapist.")
+                if with_therapist
+                else _(
+                    "Your homework has been sent. You do not have a therapist yet: the clinic "
+                    "can see that it is waiting, and a therapist will read it once one is "
+                    "assigned to you."
+                ),
+            )
         return redirect("modules:module-detail", number)
     return render(request, "modules/homework_confirm.html", {"page": page, "module": module})
 
