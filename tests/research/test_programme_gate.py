@@ -128,3 +128,16 @@ def test_the_home_message_is_in_swedish_for_a_swedish_participant(  # type: igno
     html = client.get(reverse("home")).content.decode()
     assert "Det här händer härnäst i studien" in html
     assert "Först svarar du på de första frågeformulären." in html
+
+
+def test_adding_a_participant_on_the_study_page_closes_the_programme(  # type: ignore[no-untyped-def]
+    client, study, participant, admin_user, programme
+):
+    Enrolment.enrol(participant)
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("research:participant-add", args=[study.pk]), {"participant": participant.pk}
+    )
+    assert response.status_code == 302
+    assert StudyParticipant.objects.filter(participant=participant, study=study).exists()
+    assert not programme_enabled_for(_fresh(participant))
