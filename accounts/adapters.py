@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from accounts.models import Invitation, User
+from accounts.signals import invitation_accepted
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -51,6 +52,8 @@ class AccountAdapter(DefaultAccountAdapter):
             user.save()
             invitation.accepted_by = user
             invitation.save(update_fields=["accepted_by"])
+            invitation.start_care_team(user)
+            invitation_accepted.send(sender=Invitation, invitation=invitation, user=user)
         request.session.pop(INVITATION_SESSION_KEY, None)
         return user
 

@@ -46,17 +46,41 @@ class InvitationSignupForm(SignupForm):
 
 
 class InvitationForm(forms.Form):
+    """Who is invited, to which site, and for a participant the care team from the first day.
+
+    The page's form class is settings.ACCOUNTS_INVITATION_FORM: an app above accounts may add
+    fields in a subclass (research adds the study) and store them in `issued`, which the view
+    calls inside the transaction that creates the invitation."""
+
     email = forms.EmailField(label=_("E-mail address"))
     first_name = forms.CharField(label=_("First name"), max_length=80, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=80, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none())
+    therapist = forms.ModelChoiceField(
+        label=_("Therapist"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("For a participant: who reads their homework and messages."),
+    )
+    physiotherapist = forms.ModelChoiceField(
+        label=_("Physiotherapist"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("For a participant: who makes the activity plan with them."),
+    )
 
-    def __init__(self, *args: Any, sites: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, sites: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["site"].queryset = sites  # type: ignore[attr-defined]
         if sites.count() == 1:
             self.fields["site"].initial = sites.first()
+        # Through the one rule of who sees whom: an admin's choices are their site's staff.
+        staff = User.objects.visible_to(user).staff().filter(is_active=True)
+        staff = staff.order_by("last_name", "first_name", "email")
+        self.fields["therapist"].queryset = staff.filter(is_therapist=True)  # type: ignore[attr-defined]
+        self.fields["physiotherapist"].queryset = staff.filter(is_physiotherapist=True)  # type: ignore[attr-defined]
 
     def clean_email(self) -> str:
         email = str(self.cleaned_data["email"]).strip().lower()
@@ -67,6 +91,22 @@ class InvitationForm(forms.Form):
                 _("An invitation to this address is already waiting. Withdraw it first.")
             )
         return email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        role, site = cleaned.get("role"), cleaned.get("site")
+        for field in ("therapist", "physiotherapist"):
+            staff = cleaned.get(field)
+            if staff is None:
+                continue
+            if role != Role.PARTICIPANT:
+                self.add_error(field, _("Only a participant has a care team."))
+            elif site is not None and staff.site_id != site.pk:
+                self.add_error(field, _("Choose someone who works at the chosen site."))
+        return cleaned
+
+    def issued(self, invitation: Invitation) -> None:
+        """Store what a subclass adds to the invitation (nothing here)."""
 
 
 class StaffRolesForm(forms.Form):

@@ -4,8 +4,14 @@ import time
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.http import HttpRequest
+
+# Sent when someone signs up through an invitation, inside the transaction that creates the
+# account, with `invitation` and `user`. Apps above accounts hang their part of onboarding on it
+# (research adds the participant to the study the invitation names) without accounts knowing
+# of them; a receiver that raises undoes the sign-up.
+invitation_accepted = Signal()
 
 
 @receiver(user_logged_in)

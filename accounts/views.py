@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -84,11 +85,20 @@ def _send_invitation(request: HttpRequest, invitation: Invitation, token: str) -
     return link
 
 
+def invitation_form_class() -> type[InvitationForm]:
+    """The invite page's form: settings.ACCOUNTS_INVITATION_FORM, a subclass of InvitationForm
+    (research's adds the study without accounts importing research)."""
+    form_class: type[InvitationForm] = import_string(
+        getattr(settings, "ACCOUNTS_INVITATION_FORM", "accounts.forms.InvitationForm")
+    )
+    return form_class
+
+
 @admin_required
 @require_http_methods(["GET", "POST"])
 def invitations(request: AuthenticatedHttpRequest) -> HttpResponse:
     sites = Site.objects.filter(people=request.user)
-    form = InvitationForm(request.POST or None, sites=sites)
+    form = invitation_form_class()(request.POST or None, sites=sites, user=request.user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             invitation, token = Invitation.issue(
@@ -98,7 +108,10 @@ def invitations(request: AuthenticatedHttpRequest) -> HttpResponse:
                 invited_by=request.user,
                 first_name=form.cleaned_data["first_name"],
                 last_name=form.cleaned_data["last_name"],
+                therapist=form.cleaned_data["therapist"],
+                physiotherapist=form.cleaned_data["physiotherapist"],
             )
+            form.issued(invitation)
         link = _send_invitation(request, invitation, token)
         messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
         # Shown once, for delivering the link another way; only its hash is stored.
@@ -109,7 +122,9 @@ def invitations(request: AuthenticatedHttpRequest) -> HttpResponse:
         "accounts/invitations.html",
         {
             "form": form,
-            "invitations": Invitation.objects.visible_to(request.user).select_related("site")[:100],
+            "invitations": Invitation.objects.visible_to(request.user).select_related(
+                "site", "therapist", "physiotherapist"
+            )[:100],
             "last_link": request.session.pop("last_invitation_link", None),
         },
     )

@@ -441,6 +441,9 @@ PLATFORM_NAME = env_str("PLATFORM_NAME", "iCBT Stress")
 EMERGENCY_NUMBER = env_str("EMERGENCY_NUMBER", "112")
 HEALTH_ADVICE_NUMBER = env_str("HEALTH_ADVICE_NUMBER", "1177")
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
+# The admin's invite form: research's adds the study a new participant joins on sign-up.
+# Named here, on the top floor, because accounts sits below research and cannot import it.
+ACCOUNTS_INVITATION_FORM = "research.invitations.StudyInvitationForm"
 CONSENT_VERSION = env_str("CONSENT_VERSION", "2026-1")
 # The programme's pace: a module opens at the earliest this many days after the previous one.
 PROGRAMME_MIN_DAYS_BETWEEN_MODULES = env_int("PROGRAMME_MIN_DAYS_BETWEEN_MODULES", 7)

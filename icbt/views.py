@@ -13,6 +13,7 @@ from assessments.schedules import questionnaires_due
 from icbt.context_processors import unread_message_count
 from modules.progress import participant_summary
 from physio.activity import activity_panel
+from research.models import awaiting_allocation
 
 
 @require_GET
@@ -34,6 +35,8 @@ def _home_for(request: AuthenticatedHttpRequest) -> HttpResponse:
             "programme": participant_summary(user),
             # None until a plan is written or a visit booked.
             "activity": activity_panel(user),
+            # A study with arms before randomisation: the programme is closed; say what comes.
+            "study_waiting": awaiting_allocation(user),
         }
         return render(request, "home/participant.html", context)
     return render(request, "home/staff.html", {})

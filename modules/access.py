@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.http import Http404
 
+from accounts.models import CareAssignment, CareRole
 from modules.content_cache import step_texts
 from modules.models import ENROLMENT_CACHE_ATTR, Enrolment, Module, ModuleProgress, Step
 
@@ -36,6 +37,24 @@ def programme_enabled_for(user: User) -> bool:
         return False
     enrolment = _enrolment_of(user)
     return enrolment is None or enrolment.has_programme
+
+
+_THERAPIST_CACHE_ATTR = "_modules_has_therapist"
+
+
+def has_therapist(user: User) -> bool:
+    """Whether the participant has a therapist now. The programme's pages say "your therapist
+    will read it" only when this is true; without one the homework waits in the site's
+    unassigned queue (therapists app), and the pages say so."""
+    cached = getattr(user, _THERAPIST_CACHE_ATTR, None)
+    if cached is None:
+        cached = (
+            CareAssignment.objects.current()
+            .filter(participant_id=user.pk, role=CareRole.THERAPIST)
+            .exists()
+        )
+        setattr(user, _THERAPIST_CACHE_ATTR, cached)
+    return bool(cached)
 
 
 def get_enrolment_for_user(user: User) -> Enrolment:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import CareAssignment, CareRole
+from modules.access import has_therapist
 from modules.charts import DiaryChart, diary_chart
 from modules.exercises import DiaryEntryForm, ExerciseForm, FieldView, Shown, describe
 from modules.models import (
@@ -260,12 +260,6 @@ def build_module_page(states: list[ModuleState], module: Module, participant: Us
         next_step=next((s for s in steps if s.pk not in done), None),
         submissions=shown,
     )
-
-
-def has_therapist(participant: User) -> bool:
-    """Whether someone will read the homework: the wording of what finishing means depends on
-    it (one query)."""
-    return CareAssignment.current_staff_of(participant, CareRole.THERAPIST) is not None
 
 
 @dataclass

@@ -13,7 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from modules.access import ParticipantProgramme, programme_enabled_for, programme_for
+from modules.access import (
+    ParticipantProgramme,
+    has_therapist,
+    programme_enabled_for,
+    programme_for,
+)
 from modules.loader import MODULE_COUNT
 from modules.models import (
     HomeworkStatus,
@@ -206,7 +211,7 @@ def participant_summary(user: User) -> ProgrammeSummary | None:
         states=states,
         current=current,
         next_step=next_step,
-        next_action=_next_action(current, next_step, unread[0] if unread else None),
+        next_action=_next_action(user, current, next_step, unread[0] if unread else None),
         next_opening=next_opening,
         unread_feedback=unread_count,
     )
@@ -223,7 +228,10 @@ def first_unfinished_step(user: User, module: Module) -> Step | None:
 
 
 def _next_action(
-    current: ModuleState | None, next_step: Step | None, feedback: HomeworkSubmission | None
+    user: User,
+    current: ModuleState | None,
+    next_step: Step | None,
+    feedback: HomeworkSubmission | None,
 ) -> NextAction | None:
     if feedback is not None:
         return NextAction(
@@ -252,7 +260,12 @@ def _next_action(
         return NextAction(
             "homework",
             str(
-                _("Send your homework for module %(number)s to your therapist") % {"number": number}
+                (
+                    _("Send your homework for module %(number)s to your therapist")
+                    if has_therapist(user)
+                    else _("Send your homework for module %(number)s")
+                )
+                % {"number": number}
             ),
             reverse("modules:homework-submit", args=[number]),
         )

@@ -29,6 +29,7 @@ from modules.access import (
     get_enrolment_for_user,
     get_module_for_user,
     get_step_for_user,
+    has_therapist,
     programme_for,
 )
 from modules.exercises import ExerciseForm, describe
@@ -43,7 +44,7 @@ from modules.models import (
     Step,
     StepKind,
 )
-from modules.pages import StepPage, build_module_page, build_step_page, finish_for, has_therapist
+from modules.pages import StepPage, build_module_page, build_step_page, finish_for
 from modules.progress import complete_step, module_states, note_activity, record_step_visit
 from modules.workbook import build_workbook, render_workbook_pdf
 
@@ -219,7 +220,11 @@ def _conflict(
 
 
 def _read_only(request: Request, page: StepPage) -> HttpResponse:
-    message = _("This homework has been sent to your therapist and cannot be changed now.")
+    message = (
+        _("This homework has been sent to your therapist and cannot be changed now.")
+        if has_therapist(request.user)
+        else _("This homework has been sent and cannot be changed now.")
+    )
     if request.htmx:
         response = JsonResponse({"error": "read_only", "message": message}, status=403)
         response["X-Autosave-Error"] = "read-only"
@@ -300,8 +305,14 @@ def homework_submit(request: Request, number: int) -> HttpResponse:
     if step is None:
         raise Http404
     page = build_step_page(step, request.user)
+    with_therapist = has_therapist(request.user)
+    already = (
+        _("This homework has already been sent to your therapist.")
+        if with_therapist
+        else _("This homework has already been sent.")
+    )
     if page.homework_locked:
-        messages.info(request, _("This homework has already been sent to your therapist."))
+        messages.info(request, already)
         return redirect("modules:module-detail", number)
     if request.method == "POST":
         finishing = request.POST.get("finish", "")

@@ -3,13 +3,13 @@
 "Stress and pain trial (demo)" runs at the demo clinic with two arms, 1:1: the iCBT programme
 with the activity plan, and the activity plan alone. participant@example.org is screened and
 randomised to the programme arm (so the programme shows); participant2@example.org is in the
-study but not randomised yet (baseline to do), and keeps the programme as every participant does
-until randomised.
+study but not randomised yet (baseline to do), so his programme is closed until randomisation
+(his home page says what comes next), as for every participant of a study with arms.
 
 A real study's sequence is drawn at random. The demo writes out the first block of its one
 stratum instead (a valid permuted block of 2 x the ratio sum: programme, programme, plan, plan),
 so that the demo is the same every time and randomising participant2 in the demo also gives the
-programme. Nothing in the demo takes the programme away from anyone.
+programme.
 """
 
 from __future__ import annotations

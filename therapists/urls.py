@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from therapists import views
+from therapists import views, views_unassigned
 
 app_name = "therapists"
 
@@ -39,6 +39,7 @@ urlpatterns = [
     path("care/templates/<int:pk>/delete/", views.template_delete, name="template-delete"),
     path("care/assignments/", views.assignments, name="assignments"),
     path("care/assignments/<int:pk>/", views.assignment_edit, name="assignment-edit"),
+    path("care/unassigned/", views_unassigned.unassigned, name="unassigned"),
     path("messages/", views.my_messages, name="my-messages"),
     path("messages/earlier/<int:pk>/", views.my_earlier_thread, name="my-earlier-thread"),
 ]

@@ -14,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 if TYPE_CHECKING:
     pass
 
+from accounts.models.care import CareAssignment, CareRole
 from accounts.models.people import Role, Site, User
 
 
@@ -60,6 +61,23 @@ class Invitation(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A participant's care team from the first day: whoever the admin named, at the same site.
+    therapist = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("therapist"),
+    )
+    physiotherapist = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("physiotherapist"),
+    )
 
     objects = InvitationQuerySet.as_manager()
 
@@ -79,6 +97,8 @@ class Invitation(models.Model):
         invited_by: User | None,
         first_name: str = "",
         last_name: str = "",
+        therapist: User | None = None,
+        physiotherapist: User | None = None,
     ) -> tuple[Invitation, str]:
         """Create an invitation and return it with its secret token (shown or sent once)."""
         token = secrets.token_urlsafe(32)
@@ -88,6 +108,8 @@ class Invitation(models.Model):
             site=site,
             first_name=first_name,
             last_name=last_name,
+            therapist=therapist,
+            physiotherapist=physiotherapist,
             invited_by=invited_by,
             token_hash=hash_token(token),
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
@@ -132,6 +154,25 @@ class Invitation(models.Model):
             user.set_staff_roles([self.role])
         user.first_name = user.first_name or self.first_name
         user.last_name = user.last_name or self.last_name
+
+    def start_care_team(self, participant: User) -> list[CareAssignment]:
+        """Assign the therapist and physiotherapist the invitation names. Each is checked again
+        here, as the invitation may be two weeks old: someone who has left the site, lost the
+        role or been deactivated meanwhile is skipped, and the participant's homework then goes
+        to the site's unassigned queue instead."""
+        if self.role != Role.PARTICIPANT:
+            return []
+        team = []
+        for staff, role in (
+            (self.therapist, CareRole.THERAPIST),
+            (self.physiotherapist, CareRole.PHYSIOTHERAPIST),
+        ):
+            holds = staff is not None and (
+                staff.is_therapist if role == CareRole.THERAPIST else staff.is_physiotherapist
+            )
+            if staff is not None and holds and staff.is_active and staff.site_id == self.site_id:
+                team.append(CareAssignment.assign(participant=participant, staff=staff, role=role))
+        return team
 
     def revoke(self) -> None:
         with transaction.atomic():

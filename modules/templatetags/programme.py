@@ -4,6 +4,7 @@ from typing import Any
 
 from django import template
 
+from modules.access import has_therapist as _has_therapist
 from modules.access import programme_enabled_for
 
 register = template.Library()
@@ -13,6 +14,14 @@ def _enabled(context: template.Context) -> bool:
     request = context.get("request")
     user: Any = getattr(request, "user", None)
     return user is not None and programme_enabled_for(user)
+
+
+@register.simple_tag(takes_context=True)
+def has_therapist(context: template.Context) -> bool:
+    """`{% has_therapist as with_therapist %}`: whether a page may say "your therapist"."""
+    request = context.get("request")
+    user: Any = getattr(request, "user", None)
+    return user is not None and user.is_authenticated and _has_therapist(user)
 
 
 @register.inclusion_tag("modules/_nav.html", takes_context=True)

@@ -16,6 +16,7 @@ from research.models.allocation import (
     ImmutableAllocation,
     SequenceManager,
 )
+from research.models.invitations import StudyInvitation
 from research.models.jobs import (
     STALE_CLAIM,
     DataExport,
@@ -34,8 +35,10 @@ from research.models.participants import (
     StudyParticipant,
     StudyParticipantQuerySet,
     WithdrawalReason,
+    awaiting_allocation,
     start_from_randomisation,
     start_from_randomisation_sql,
+    withhold_programme,
 )
 from research.models.study import (
     DERIVED_KINDS,
@@ -82,10 +85,12 @@ __all__ = [
     "ResearchError",
     "SequenceManager",
     "Study",
+    "StudyInvitation",
     "StudyParticipant",
     "StudyParticipantQuerySet",
     "StudyQuerySet",
     "WithdrawalReason",
+    "awaiting_allocation",
     "baseline_time_point",
     "default_block_multipliers",
     "gives_plan",
@@ -95,4 +100,5 @@ __all__ = [
     "start_from_randomisation_sql",
     "validate_block_multipliers",
     "validate_factors",
+    "withhold_programme",
 ]

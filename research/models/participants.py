@@ -317,6 +317,28 @@ def _apply_receives(participant: User, receives: str) -> None:
     participant.__dict__.pop(ENROLMENT_CACHE_ATTR, None)
 
 
+def withhold_programme(participant: User) -> None:
+    """Switch the programme off until randomisation decides (a study with arms). Nothing is
+    deleted: what the arm gives is set by `_apply_receives` on allocation."""
+    enrolment = Enrolment.enrol(participant, has_programme=False)
+    enrolment.set_programme(False)
+    participant.__dict__.pop(ENROLMENT_CACHE_ATTR, None)
+
+
+def awaiting_allocation(participant: User) -> StudyParticipant | None:
+    """The participant's place in a study with arms while randomisation is still to come
+    (not withdrawn); None otherwise. The home page says what happens next from this."""
+    member = (
+        StudyParticipant.objects.visible_to(participant)
+        .filter(randomised_at__isnull=True, withdrawn_at__isnull=True)
+        .select_related("study")
+        .first()
+    )
+    if member is None or not member.study.has_arms:
+        return None
+    return member
+
+
 def start_from_randomisation(participants: Sequence[User]) -> dict[int, date]:
     """A start-date provider for assessments (settings.ASSESSMENTS_START_DATE_PROVIDER =
     "research.models.start_from_randomisation"): follow-ups of a randomised participant are

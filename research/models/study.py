@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -264,7 +264,7 @@ class Study(models.Model):
         return list(time_points.filter(schedule__is_default=True))
 
     def add_participant(self, participant: User, *, by: User | None = None) -> StudyParticipant:
-        from research.models.participants import StudyParticipant
+        from research.models.participants import StudyParticipant, withhold_programme
 
         if not participant.is_participant or participant.site_id is None:
             raise ResearchError(_("Only participants with a site can take part in a study."))
@@ -275,9 +275,15 @@ class Study(models.Model):
             if existing.study_id != self.pk:
                 raise ResearchError(_("The participant already takes part in another study."))
             return existing
-        return StudyParticipant.objects.create(
-            study=self, participant=participant, site_id=participant.site_id, added_by=by
-        )
+        with transaction.atomic():
+            member = StudyParticipant.objects.create(
+                study=self, participant=participant, site_id=participant.site_id, added_by=by
+            )
+            if self.has_arms:
+                # Until randomisation the arm is unknown, and a control arm may get no iCBT:
+                # any module done before then would contaminate the comparison.
+                withhold_programme(participant)
+        return member
 
     def add_default_criteria(self) -> None:
         """The screening checklist as the trial registered it (NCT04624139), as a starting point

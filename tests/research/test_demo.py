@@ -27,5 +27,6 @@ def test_the_demo_study_is_seeded_once_with_participant_randomised_to_the_progra
     second = StudyParticipant.objects.get(participant__email="participant2@example.org")
     assert second.randomised_at is None and second.study == study
     assert Allocation.objects.count() == 1
-    for email in ("participant@example.org", "participant2@example.org"):
-        assert programme_enabled_for(User.objects.get(email=email))
+    assert programme_enabled_for(User.objects.get(email="participant@example.org"))
+    # In a study with arms the programme waits for randomisation (it used to stay open).
+    assert not programme_enabled_for(User.objects.get(email="participant2@example.org"))

@@ -119,6 +119,7 @@ OWNERS: dict[str, tuple[tuple[str, str], ...]] = {
     "research.Arm": (("study", "study"),),
     "research.EligibilityCriterion": (("study", "study"),),
     "research.StudyParticipant": (("person", "participant"), ("study", "study")),
+    "research.StudyInvitation": (("site", "invitation__site"), ("study", "study")),
     "research.Eligibility": (("person", "study_participant__participant"),),
     "research.Allocation": (("study", "study"),),
     "research.Report": (("person", "therapist"), ("study", "study")),
@@ -243,6 +244,9 @@ def _person_data(world: World, key: str) -> None:
         return world.mark(key, kind, _who_sees(key, kind))
 
     enrolment = Enrolment.enrol(person)
+    # Joining a study with arms closes the programme until randomisation; the walk needs every
+    # participant page open, so the world opens it as if each were in the programme arm.
+    enrolment.set_programme(True)
     Answer.save_for(
         participant=person,
         step=_step(1, "starting-point"),
