@@ -58,3 +58,25 @@ def test_fiq_total_never_exceeds_100_despite_rounded_multipliers() -> None:
 
 def test_fiq_total_is_unscored_when_nothing_is_answered() -> None:
     assert get_instrument("fiq").score({})["total"] is None
+
+
+def test_fiq_with_only_item_1a_answered_is_not_scorable() -> None:
+    # Rescaled, 1a = 3 alone would be a total of 99.9: too little to stand for the person.
+    scores = get_instrument("fiq").score({"q1": 3})
+    assert scores["physical_function"] is None and scores["total"] is None
+
+
+def test_fiq_physical_function_needs_five_parts_of_question_1() -> None:
+    four = {f"q{n}": 2 for n in range(1, 5)}
+    five = {f"q{n}": 2 for n in range(1, 6)}
+    assert get_instrument("fiq").score(four)["physical_function"] is None
+    assert get_instrument("fiq").score(five)["physical_function"] == pytest.approx(2 * 3.33)
+
+
+def test_fiq_total_needs_seven_of_the_ten_question_scores() -> None:
+    six = {"q12": 3, "q13": 1, **{f"q{n}": 5 for n in range(14, 18)}}
+    seven = {**six, "q18": 5}
+    assert get_instrument("fiq").score(six)["total"] is None
+    # (4 * 1.43 + 2 + 5 * 5) / 7 * 10
+    expected = ((7 - 3) * 1.43 + 1 * 2 + 5 * 5) / 7 * 10
+    assert get_instrument("fiq").score(seven)["total"] == pytest.approx(expected)
