@@ -339,15 +339,27 @@ def _send_homework(
         return redirect("modules:module-detail", number)
     if finished_step is not None and row is not None:
         complete_step(request.user, finished_step, row)
+    with_therapist = has_therapist(request.user)
     if row is not None and not row.check_completion():
-        done = _(
-            "Your homework has been sent. Module %(number)s is done once you have also gone "
-            "through the steps not marked done."
+        sent = (
+            _("Your homework has been sent to your therapist.")
+            if with_therapist
+            else _(
+                "Your homework has been sent. You do not have a therapist yet: the clinic can "
+                "see that it is waiting, and a therapist will read it once one is assigned to you."
+            )
         )
-    elif has_therapist(request.user):
+        done = sent + " " + _(
+            "Module %(number)s is done once you have also gone through the steps not marked done."
+        )
+    elif with_therapist:
         done = _("Module %(number)s is done: your homework has been sent to your therapist.")
     else:
-        done = _("Module %(number)s is done: your homework has been sent.")
+        done = _(
+            "Module %(number)s is done: your homework has been sent. You do not have a "
+            "therapist yet: the clinic can see that it is waiting, and a therapist will read it "
+            "once one is assigned to you."
+        )
     messages.success(request, done % {"number": number})
     return redirect("modules:module-detail", number)
 

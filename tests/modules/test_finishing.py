@@ -131,11 +131,14 @@ def test_the_programme_page_names_the_states_in_a_legend(
     signed_in.post(reverse("modules:homework-submit", args=[1]))
     HomeworkSubmission.objects.get().mark_reviewed(therapist, "Fine goals.")
     html = signed_in.get(reverse("modules:overview")).content.decode()
-    legend = html[html.index("status-legend") : html.index("</details>")]
+    # The page's menu is a <details> too: the legend is the one after "status-legend".
+    start = html.index("status-legend")
+    end = html.index("</details>", start)
+    legend, modules = html[start:end], html[end:]
     for label in ("Not started", "Started", "Homework sent", "Done: your therapist has replied"):
         assert label in legend
-    assert ">Done: your therapist has replied</span>" in html.split("</details>")[1]
-    assert ">Not open yet</span>" in html.split("</details>")[1]
+    assert ">Done: your therapist has replied</span>" in modules
+    assert ">Not open yet</span>" in modules
 
 
 def test_a_diary_homework_needs_an_entry(signed_in: Any, enrolled: User, therapist: User) -> None:

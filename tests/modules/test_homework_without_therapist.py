@@ -40,6 +40,16 @@ def alone(site, programme, cast_language) -> User:  # type: ignore[no-untyped-de
     return person
 
 
+def _answer_homework(client) -> None:  # type: ignore[no-untyped-def]
+    """Homework is sent only with its answers (a goal, for module 1's)."""
+    homework = next(item for item in steps_of(1) if item.kind == "homework")
+    response = client.post(
+        reverse("modules:answer-save", args=[1, homework.slug]),
+        {"revision": "0", "a-goals-0-goal": "Rest every afternoon"},
+    )
+    assert response.status_code in (200, 204, 302), response.status_code
+
+
 def _pages(client, user: User) -> dict[str, str]:  # type: ignore[no-untyped-def]
     client.force_login(user)
     homework = next(item for item in steps_of(1) if item.kind == "homework")
@@ -64,11 +74,13 @@ def test_without_a_therapist_no_page_says_a_therapist_will_read_the_homework(cli
     assert "Send the homework to your therapist" not in pages["step"]
     assert NOBODY_YET in pages["confirm"]
     assert "Yes, send it" in pages["confirm"]
-    assert "Send the homework" in pages["step"]
+    # The homework is sent from the module's last step, which finishes the module.
+    assert "You send it on the last step of the module" in pages["step"]
 
 
 def test_without_a_therapist_sending_says_the_clinic_can_see_it_waiting(client, alone):  # type: ignore[no-untyped-def]
     client.force_login(alone)
+    _answer_homework(client)
     response = client.post(reverse("modules:homework-submit", args=[1]), follow=True)
     html = response.content.decode()
     assert "Your homework has been sent. You do not have a therapist yet" in html
@@ -88,7 +100,10 @@ def test_with_a_therapist_the_pages_name_the_therapist(client, site, therapist, 
     pages = _pages(client, person)
     assert "Send your homework to your therapist" in pages["confirm"]
     assert NOBODY_YET not in pages["confirm"]
-    assert "Send the homework to your therapist" in pages["step"]
+    last = steps_of(1)[-1]
+    finish = client.get(reverse("modules:step-detail", args=[1, last.slug])).content.decode()
+    assert "the module is done and your therapist reads it" in finish
+    _answer_homework(client)
     response = client.post(reverse("modules:homework-submit", args=[1]), follow=True)
     assert "Your homework has been sent to your therapist." in response.content.decode()
 
