@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from assessments.models import InstrumentResponse, RiskFlag
+from assessments.models import InstrumentResponse
 from therapists.feedback import ShownAnswer
 
 if TYPE_CHECKING:
@@ -30,11 +30,6 @@ class LatestScore:
 class Scores:
     pain: LatestScore | None
     fatigue: LatestScore | None
-
-
-def open_flag_count(participant: User) -> int:
-    """Open risk flags (one query)."""
-    return RiskFlag.objects.open().filter(participant=participant).count()
 
 
 def latest_scores(participant: User) -> Scores:

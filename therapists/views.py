@@ -62,7 +62,7 @@ from therapists.forms import (
     TimeEntryForm,
 )
 from therapists.models import ClinicalNote, FeedbackTemplate, Message, PageView, Thread, TimeEntry
-from therapists.overview import diary_tables, latest_scores, open_flag_count
+from therapists.overview import diary_tables, latest_scores
 from therapists.participants import Participant
 
 QUEUE_PAGE_SIZE = 25
@@ -202,7 +202,6 @@ def _overview(
             "diary_tables": diary_tables(
                 diary_entries_of(participant, limit=OVERVIEW_DIARY_ENTRIES)
             ),
-            "open_flags": open_flag_count(participant),
             "scores": latest_scores(participant),
             "waiting_homework": HomeworkSubmission.objects.filter(participant=participant)
             .awaiting_review()
