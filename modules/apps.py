@@ -7,6 +7,9 @@ class ModulesConfig(AppConfig):
     name = "modules"
 
     def ready(self) -> None:
+        # `panels` is imported for its side effect: its system check registers.
+        from modules import panels  # noqa: F401
+
         register_module_work()
 
 

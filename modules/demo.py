@@ -43,18 +43,10 @@ SARA: dict[tuple[int, str], dict[str, Any]] = {
         "support": "has_support",
     },
     (1, "goals"): {
-        "goals": [
-            {
-                "goal": "Ta en riktig paus varje eftermiddag",
-                "sign": "Jag har pausat minst fyra dagar i veckan",
-                "importance": 8,
-            },
-            {
-                "goal": "Träffa min syster en gång i veckan",
-                "sign": "Vi har bestämt en fast dag",
-                "importance": 7,
-            },
-        ],
+        "goal_sign": "Jag har pausat minst fyra dagar i veckan",
+        "goal_week": "Jag skulle träffa min syster en gång i veckan och orka laga middag.",
+        "goal_obstacle": "Dåliga dagar. Det hjälper att planera pausen på morgonen.",
+        "goal_importance": 8,
         "programme_days": ["monday", "wednesday", "saturday"],
         "programme_time": "09:30",
         "note_to_therapist": "Jag är rädd att jag inte ska hinna med när jag har dåliga dagar.",

@@ -21,6 +21,7 @@ from modules.models import (
     Step,
     StepProgress,
 )
+from modules.panels import render_panel
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -81,6 +82,8 @@ class StepPage:
     # Sending was refused: required answers are missing (the form marks them).
     incomplete: bool = False
     participant: User | None = None
+    # What the exercise shows above its fields from another app (modules/panels.py).
+    panel: str = ""
 
     @property
     def total(self) -> int:
@@ -188,6 +191,8 @@ def build_step_page(
             page.answer = Answer.objects.filter(participant=participant, step=step).first()
         page.revision = page.answer.revision if page.answer else 0
         page.form = ExerciseForm(spec, form_data, answer=page.answer.data if page.answer else None)
+        if navigation and spec.get("shows"):
+            page.panel = render_panel(spec["shows"], participant)
     return page
 
 

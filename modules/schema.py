@@ -47,7 +47,10 @@ MAX_MAX_ROWS = 50
 SCALE_MIN, SCALE_MAX = 0, 10
 # Keys that only carry words; everything else is structure and must match across languages.
 TEXT_KEYS = {"label", "help", "min_label", "max_label"}
-EXERCISE_KEYS = ("fields", "diary", "chart", "practice_minutes")
+EXERCISE_KEYS = ("fields", "diary", "chart", "practice_minutes", "shows")
+# What an exercise can show above its fields from data an app above modules keeps
+# (modules/panels.py): the goals set with the physiotherapist.
+PANELS = ("goals",)
 MAX_PRACTICE_MINUTES = 20
 # Seconds to answer one field once its label has been read (the label's words are counted as
 # reading time). Set for someone tired, often typing on a phone: a short text is a few words,
@@ -145,6 +148,18 @@ class SpecChecker:
             spec["practice_minutes"] = self.integer(
                 block, "practice_minutes", 0, 1, MAX_PRACTICE_MINUTES, "exercise"
             )
+        if "shows" in block:
+            # Only present when declared, like practice_minutes.
+            shows = block["shows"]
+            if shows not in PANELS:
+                self.fail(
+                    block.line_of("shows"),
+                    f"`shows` must be one of {', '.join(PANELS)}, not {shows!r}",
+                )
+            elif "diary" in block:
+                self.fail(block.line_of("shows"), "`shows` is not allowed together with `diary`")
+            else:
+                spec["shows"] = shows
         return spec
 
     def field_list(

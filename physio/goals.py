@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import FilteredRelation, Prefetch, Q, QuerySet
+from django.template.loader import render_to_string
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -208,6 +209,14 @@ def goals_of(participant: User) -> GoalSummary:
         )
     levels = [row.latest.level for row in rows if row.latest is not None]
     return GoalSummary(rows=rows, t_score=t_score(levels), goals_rated=len(levels))
+
+
+def goals_panel(participant: User | None) -> str:
+    """The goals as a module step shows them (modules/panels.py, `shows: goals`): in modules 1
+    and 14 the participant reads the goals set with the physiotherapist rather than writing
+    other ones. None is the staff preview. Two queries."""
+    goals = goals_of(participant) if participant is not None else None
+    return render_to_string("physio/_goals_panel.html", {"goals": goals})
 
 
 @dataclass

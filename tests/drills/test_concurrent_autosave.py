@@ -57,8 +57,8 @@ def exercises() -> list[Exercise]:
         ),
         Exercise(
             step(1, "goals"),
-            lambda text: {"goals": [{"goal": text, "sign": "", "importance": None}]},
-            lambda data: str(data["goals"][0]["goal"]),
+            lambda text: {"goal_sign": text},
+            lambda data: str(data["goal_sign"]),
         ),
     ]
 

@@ -221,8 +221,8 @@ def test_a_clinics_day_from_invitation_to_the_therapists_reply(
     for step in steps:
         visit(page, f"/programme/1/{step.slug}/")
         if step.slug == "goals":
-            page.fill("[name='a-goals-0-goal']", "Ta en riktig paus varje eftermiddag")
-            page.fill("[name='a-goals-0-sign']", "Jag vilar fyra dagar av sju")
+            page.fill("[name='a-goal_sign']", "Jag vilar fyra dagar av sju")
+            page.fill("[name='a-goal_week']", "Ta en riktig paus varje eftermiddag")
         if step == steps[-1]:
             screenshot(page, "module-finish-phone")
             page.get_by_role("button", name="Skicka min hemuppgift och avsluta modulen").click()

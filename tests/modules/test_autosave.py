@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from modules.models import Answer, AnswerRevision, StepProgress
+from modules.models import Answer, AnswerRevision, ModuleProgress, StepProgress
 from tests.modules.helpers import autosave, post_data, step
 
 pytestmark = pytest.mark.django_db
@@ -167,23 +167,26 @@ def test_a_missing_revision_is_refused(signed_in, exercise):
 
 
 def test_table_rows_are_kept_in_order_without_empty_rows(signed_in, enrolled):
-    homework = step(1, "goals")
-    data = post_data(homework.exercise, {"programme_time": "09:30"}, 0)
+    homework = step(14, "plan-ahead")
+    ModuleProgress.objects.create(
+        participant=enrolled, module=homework.module, opened_at=timezone.now()
+    )
+    data = post_data(homework.exercise, {"check_in_date": "2026-03-01"}, 0)
     data.update(
         {
-            "a-goals-0-goal": "Vila varje dag",
-            "a-goals-0-importance": "8",
-            "a-goals-2-goal": "Promenera",
+            "a-next_steps-0-step": "Vila varje dag",
+            "a-next_steps-0-start_date": "2026-02-02",
+            "a-next_steps-2-step": "Promenera",
         }
     )
     response = signed_in.post(
-        reverse("modules:answer-save", args=[1, "goals"]), data, HTTP_HX_REQUEST="true"
+        reverse("modules:answer-save", args=[14, "plan-ahead"]), data, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200
-    goals = Answer.objects.get(participant=enrolled, step=homework).data["goals"]
-    assert goals == [
-        {"goal": "Vila varje dag", "sign": "", "importance": 8},
-        {"goal": "Promenera", "sign": "", "importance": None},
+    rows = Answer.objects.get(participant=enrolled, step=homework).data["next_steps"]
+    assert rows == [
+        {"step": "Vila varje dag", "start_date": "2026-02-02"},
+        {"step": "Promenera", "start_date": ""},
     ]
 
 

@@ -22,7 +22,7 @@ from tests.modules.helpers import autosave, step, steps_of
 
 pytestmark = pytest.mark.django_db
 
-GOALS = {"goals": [{"goal": "Rest every afternoon", "sign": "Four days a week", "importance": 8}]}
+GOALS = {"goal_sign": "Rest every afternoon", "goal_importance": 8}
 THERAPIST_SENTENCE = "When you send your homework, the module is done and your therapist reads it."
 
 
@@ -52,7 +52,7 @@ def test_it_refuses_an_empty_homework_with_a_message_at_the_field(
     assert response.status_code == 400
     html = response.content.decode()
     assert "Your homework has not been sent yet." in html
-    assert "Fill in at least one row before you send your homework." in html
+    assert "Answer at least one of the questions before you send your homework." in html
     assert 'aria-invalid="true"' in html
     assert not HomeworkSubmission.objects.exists()
     assert _row(enrolled).completed_at is None
@@ -90,7 +90,7 @@ def test_the_last_steps_action_sends_the_homework_and_completes_the_module(
     response = signed_in.post(reverse("modules:homework-submit", args=[1]), {"finish": last.slug})
     assert response["Location"] == reverse("modules:module-detail", args=[1])
     submission = HomeworkSubmission.objects.get(participant=enrolled)
-    assert submission.snapshot["data"]["goals"][0]["goal"] == "Rest every afternoon"
+    assert submission.snapshot["data"]["goal_sign"] == "Rest every afternoon"
     assert _row(enrolled).completed_at is not None
     assert StepProgress.objects.get(participant=enrolled, step=last).completed_at is not None
     page = signed_in.get(response["Location"]).content.decode()

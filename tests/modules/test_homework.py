@@ -9,9 +9,7 @@ from tests.modules.helpers import autosave, complete_module, step, steps_of
 
 pytestmark = pytest.mark.django_db
 
-GOALS = {
-    "goals": [{"goal": "Vila varje eftermiddag", "sign": "Fyra dagar i veckan", "importance": 8}]
-}
+GOALS = {"goal_sign": "Vila varje eftermiddag", "goal_importance": 8}
 
 
 @pytest.fixture
@@ -35,7 +33,7 @@ def test_submitting_puts_the_homework_in_the_therapists_queue(signed_in, enrolle
     submission = HomeworkSubmission.objects.awaiting_review().get()
     assert submission.participant == enrolled and submission.module.number == 1
     assert submission.status == HomeworkStatus.SUBMITTED and submission.submitted_at
-    assert submission.snapshot["data"]["goals"][0]["goal"] == "Vila varje eftermiddag"
+    assert submission.snapshot["data"]["goal_sign"] == "Vila varje eftermiddag"
     assert submission.content_version == 1
 
 
@@ -52,11 +50,11 @@ def test_submitting_twice_queues_it_once(signed_in, enrolled):
 def test_sent_homework_is_read_only(signed_in, enrolled):
     autosave(signed_in, step(1, "goals"), GOALS, revision=0)
     signed_in.post(reverse("modules:homework-submit", args=[1]))
-    response = autosave(signed_in, step(1, "goals"), {"goals": []}, revision=1)
+    response = autosave(signed_in, step(1, "goals"), {"goal_sign": ""}, revision=1)
     assert response.status_code == 403 and response["X-Autosave-Error"] == "read-only"
     assert Answer.objects.get(step=step(1, "goals")).data == {
         **Answer.objects.get(step=step(1, "goals")).data,
-        "goals": GOALS["goals"],
+        "goal_sign": GOALS["goal_sign"],
     }
     html = signed_in.get(reverse("modules:step-detail", args=[1, "goals"])).content.decode()
     assert "hx-post" not in html.split('id="exercise-')[1].split("</form>")[0]
@@ -71,7 +69,7 @@ def test_other_exercises_stay_editable_after_the_homework_is_sent(signed_in):
 
 
 def test_returned_homework_can_be_changed_and_sent_again(signed_in, enrolled, therapist):
-    first = {"goals": [{"goal": "Vila", "sign": "", "importance": 5}]}
+    first = {"goal_sign": "Vila", "goal_importance": 5}
     autosave(signed_in, step(1, "goals"), first, revision=0)
     signed_in.post(reverse("modules:homework-submit", args=[1]))
     submission = HomeworkSubmission.objects.get()
@@ -181,7 +179,7 @@ def test_an_autosave_read_before_the_homework_was_sent_lands_as_read_only(signed
         return page
 
     with mock.patch.object(views, "build_step_page", send_meanwhile):
-        response = autosave(signed_in, homework, {"goals": []}, revision=1)
+        response = autosave(signed_in, homework, {"goal_sign": ""}, revision=1)
     assert response.status_code == 403
     assert Answer.objects.get(participant=enrolled, step=homework).data == sent
     assert HomeworkSubmission.objects.get(participant=enrolled).snapshot["data"] == sent

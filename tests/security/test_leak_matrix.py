@@ -258,7 +258,8 @@ def _person_data(world: World, key: str) -> None:
         participant=person,
         step=homework_step,
         data={
-            "goals": [{"goal": mark("therapy"), "sign": mark("therapy"), "importance": 7}],
+            "goal_sign": mark("therapy"),
+            "goal_week": mark("therapy"),
             "note_to_therapist": mark("therapy"),
         },
         base_revision=0,
