@@ -21,6 +21,11 @@ from tests.production.topology import Client, Topology, topology
 pytestmark = [pytest.mark.production_shape, pytest.mark.celery_worker]
 
 STATIC = re.compile(r'href="(/static/css/app\.[0-9a-f]{12}\.css)"')
+# Every file a page loads from /static/ (styles, scripts, icons, images).
+ASSETS = re.compile(r'(?:href|src)="(/static/[^"]+)"')
+HASHED = re.compile(r"\.[0-9a-f]{12}\.[a-z0-9]+$")
+# A first visit on a phone: the page and everything it loads, before compression.
+FIRST_LOAD_BUDGET = 100_000
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +69,30 @@ def test_it_renders_pages_and_serves_their_cache_busted_static_files_with_debug_
     # Polled every few seconds by compose: no session, no cookie.
     assert "Set-Cookie" not in health.headers
     assert platform.sql("SELECT count(*) FROM django_session") == [(0,)]
+
+
+def test_a_first_load_stays_under_100_kb_and_each_file_comes_compressed_and_cache_busted(
+    platform: Topology,
+) -> None:
+    client = Client(platform.base)
+    loads = {"/accounts/login/": client.get("/accounts/login/")}
+    sign_in(client, "quiet@prodshape.example")
+    loads["/"] = client.get("/")
+    for path, page in loads.items():
+        assert page.status_code == 200, (path, page.url)
+        assets = sorted(set(ASSETS.findall(page.text)))
+        assert any(a.endswith(".css") for a in assets) and any(a.endswith(".js") for a in assets)
+        total = len(page.content)
+        for asset in assets:
+            assert HASHED.search(asset), f"{asset} is not cache-busted"
+            served = client.request("GET", asset, headers={"Accept-Encoding": "gzip, br"})
+            assert served.status_code == 200, asset
+            assert "immutable" in served.headers["Cache-Control"], asset
+            if asset.endswith((".css", ".js", ".svg")):
+                assert served.headers.get("Content-Encoding") in ("gzip", "br"), asset
+                assert int(served.headers["Content-Length"]) < len(served.content), asset
+            total += len(served.content)
+        assert total < FIRST_LOAD_BUDGET, f"{path}: {total} bytes with {assets}"
 
 
 def test_it_keeps_a_session_started_on_one_web_process_on_the_other(platform: Topology) -> None:
