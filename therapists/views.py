@@ -30,6 +30,7 @@ from assessments.flag_views import open_flags_context
 from modules.access import programme_enabled_for
 from modules.models import Enrolment, HomeworkStatus, HomeworkSubmission, Module
 from physio.activity import physio_sections
+from physio.goals import goals_of
 from physio.forms import WeekForm
 from therapists import caseload as caseload_queries
 from therapists import notify, triage
@@ -255,6 +256,8 @@ def review(request: Request, pk: int, submission_pk: int) -> HttpResponse:
         "participant": participant,
         "submission": submission,
         "shown": describe_submission(submission),
+        # The homework asks about the goals set with the physiotherapist: read them beside it.
+        "goals": goals_of(participant) if _shows_goals(submission) else None,
         "other_answers": answers_of(
             participant, module=submission.module, exclude_step=submission.step_id
         ),
@@ -273,6 +276,11 @@ def review(request: Request, pk: int, submission_pk: int) -> HttpResponse:
     if request.htmx:
         return render(request, template + "#feedback-form", context)
     return render(request, template, context | open_flags_context(request, participant))
+
+
+def _shows_goals(submission: HomeworkSubmission) -> bool:
+    spec = submission.step.exercise
+    return spec is not None and spec.get("shows") == "goals"
 
 
 def _personal(text: str, participant: User, submission: HomeworkSubmission, therapist: User) -> str:

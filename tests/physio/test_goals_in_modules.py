@@ -158,3 +158,29 @@ def test_a_panel_nobody_provides_fails_the_system_check(monkeypatch: pytest.Monk
     [error] = panels.check_panels()
     assert error.id == "modules.E001" and "'goals'" in error.msg
     assert isinstance(error, checks.Error)
+
+
+def test_the_therapist_reads_the_goals_beside_the_homework_that_asks_about_them(
+    client: Any, enrolled: User, physio: User, therapist: User
+) -> None:
+    from modules.models import Answer, HomeworkSubmission
+
+    Goal.add(participant=enrolled, kind=GoalKind.MAIN, by=physio, title="Walk to work", **LEVELS)
+    homework_step = Step.objects.active().get(module__number=1, slug="goals")
+    Answer.save_for(
+        participant=enrolled,
+        step=homework_step,
+        data={"goal_sign": "I walk twice a week"},
+        base_revision=0,
+    )
+    submission = HomeworkSubmission.submit(participant=enrolled, step=homework_step)
+    client.force_login(therapist)
+    html = client.get(
+        reverse("therapists:review", args=[enrolled.pk, submission.pk])
+    ).content.decode()
+    panel = html.split('class="card goals-panel"')[1].split("</section>")[0]
+    assert "Goals set with the physiotherapist" in panel
+    assert "Main goal:</strong> Walk to work" in panel
+    # Written for staff: not the participant's "your goals" wording or link.
+    assert "Your goals" not in panel and reverse("physio:my-goals") not in panel
+    assert html.index("I walk twice a week") < html.index("goals-panel")
