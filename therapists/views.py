@@ -30,8 +30,8 @@ from assessments.flag_views import open_flags_context
 from modules.access import programme_enabled_for
 from modules.models import Enrolment, HomeworkStatus, HomeworkSubmission, Module
 from physio.activity import physio_sections
-from physio.goals import goals_of
 from physio.forms import WeekForm
+from physio.goals import goals_of
 from therapists import caseload as caseload_queries
 from therapists import notify, triage
 from therapists.access import (
