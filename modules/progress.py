@@ -278,10 +278,9 @@ def _next_action(
 def record_step_visit(
     participant: User, step: Step, row: ModuleProgress | None, step_progress: StepProgress | None
 ) -> StepVisit:
-    """Close the participant's previous visit, start one here, and note the first opening of
-    the step and of the module."""
+    """Start a visit here (which ends the previous one, see StepVisit), and note the first
+    opening of the step and of the module. A return visit writes this one row."""
     now = timezone.now()
-    StepVisit.objects.close_open(participant, now)
     visit = StepVisit.objects.create(
         participant=participant, step=step, started_at=now, last_active_at=now
     )
@@ -297,10 +296,9 @@ def record_step_visit(
 
 
 def note_activity(participant: User, step: Step) -> None:
-    """Saving an answer shows the participant is still at work on this step."""
-    StepVisit.objects.filter(participant=participant, step=step, ended_at__isnull=True).update(
-        last_active_at=timezone.now()
-    )
+    """Saving an answer shows the participant is still at work on this step: it moves the end
+    of their visit, if that is still the latest (a step opened since in another tab ended it)."""
+    StepVisit.objects.latest_of(participant).filter(step=step).update(last_active_at=timezone.now())
 
 
 def complete_step(participant: User, step: Step, row: ModuleProgress) -> None:
