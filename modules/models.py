@@ -758,6 +758,7 @@ class HomeworkSubmissionQuerySet(models.QuerySet["HomeworkSubmission"]):
         return self.filter(status=HomeworkStatus.SUBMITTED)
 
     def feedback_unread(self) -> HomeworkSubmissionQuerySet:
+        """Feedback the participant has not read yet (as `has_unread_feedback` of one row)."""
         return (
             self.exclude(status=HomeworkStatus.SUBMITTED)
             .exclude(feedback="")
@@ -821,6 +822,15 @@ class HomeworkSubmission(models.Model):
     def is_locked(self) -> bool:
         """Read-only for the participant until the therapist returns it."""
         return self.status != HomeworkStatus.RETURNED
+
+    @property
+    def has_unread_feedback(self) -> bool:
+        """The row's answer to `HomeworkSubmissionQuerySet.feedback_unread`."""
+        return (
+            self.status != HomeworkStatus.SUBMITTED
+            and self.feedback != ""
+            and self.feedback_read_at is None
+        )
 
     @classmethod
     def submit(cls, *, participant: User, step: Step) -> HomeworkSubmission:
