@@ -272,7 +272,7 @@ def _work_through(
     for step in steps:
         end = at + timedelta(minutes=minutes)
         StepVisit.objects.create(
-            participant=participant, step=step, started_at=at, last_active_at=end, ended_at=end
+            participant=participant, step=step, started_at=at, last_active_at=end
         )
         StepProgress.objects.update_or_create(
             participant=participant,
@@ -414,7 +414,6 @@ def _seed_omar(participant: User, modules: dict[int, Module], now: datetime) -> 
         step=exercise,
         started_at=at,
         last_active_at=at + timedelta(minutes=4),
-        ended_at=at + timedelta(minutes=4),
     )
     StepProgress.objects.update_or_create(
         participant=participant, step=exercise, defaults={"first_opened_at": at}

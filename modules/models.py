@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models.functions import Least
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -438,21 +438,21 @@ class StepProgress(models.Model):
 
 
 class StepVisitQuerySet(models.QuerySet["StepVisit"]):
-    def close_open(self, participant: User, now: datetime) -> int:
-        """End the participant's open visits: at `now`, but never longer than VISIT_CAP."""
-        return self.filter(participant=participant, ended_at__isnull=True).update(
-            ended_at=Least(
-                models.Value(now, output_field=models.DateTimeField()),
-                models.ExpressionWrapper(
-                    models.F("started_at") + VISIT_CAP, output_field=models.DateTimeField()
-                ),
-            )
-        )
+    def latest_of(self, participant: User) -> StepVisitQuerySet:
+        """The participant's latest visit (none before the first): the one still going on."""
+        latest = self.filter(participant=participant).order_by("-started_at").values("pk")[:1]
+        return self.filter(pk=models.Subquery(latest))
 
 
 class StepVisit(models.Model):
-    """Each time a participant opens a step. A visit ends when they open another step (capped
-    at VISIT_CAP); saving an answer moves `last_active_at`. Time spent is the sum of visits."""
+    """Each time a participant opens a step: one row, written once when the step is opened.
+
+    A visit lasts until the participant opens the next step (the next visit's `started_at`);
+    their latest visit lasts until its last sign of life, `last_active_at`, which saving an
+    answer or a diary entry moves. Either way never longer than VISIT_CAP, so a tab left open
+    overnight is not ten hours of work. Nothing closes a visit, so opening a step writes this
+    one row and nothing else; `visit_length()` works the length out where it is read. Time
+    spent is the sum of visits."""
 
     participant = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="step_visits"
@@ -460,21 +460,39 @@ class StepVisit(models.Model):
     step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="visits")
     started_at = models.DateTimeField(default=timezone.now)
     last_active_at = models.DateTimeField(default=timezone.now)
-    ended_at = models.DateTimeField(null=True, blank=True)
 
     objects = StepVisitQuerySet.as_manager()
 
     class Meta:
         ordering = ["started_at"]
-        indexes = [models.Index(fields=["participant", "ended_at"])]
+        # The next visit after each one, and a participant's latest.
+        indexes = [models.Index(fields=["participant", "started_at"])]
 
     def __str__(self) -> str:
         return f"visit {self.pk}"
 
-    @property
-    def seconds(self) -> int:
-        end = self.ended_at or min(self.last_active_at, self.started_at + VISIT_CAP)
-        return max(0, int((end - self.started_at).total_seconds()))
+
+def visit_length() -> models.ExpressionWrapper[Any]:
+    """A step visit's length, over a queryset of visits: until the same participant's next
+    visit started or, for their latest, until its `last_active_at`; never more than VISIT_CAP.
+    One correlated lookup on (participant, started_at) per visit, inside the query that sums
+    them."""
+    next_start = (
+        StepVisit.objects.filter(
+            participant=models.OuterRef("participant"), started_at__gt=models.OuterRef("started_at")
+        )
+        .order_by("started_at")
+        .values("started_at")[:1]
+    )
+    end = Least(
+        Coalesce(models.Subquery(next_start), models.F("last_active_at")),
+        models.ExpressionWrapper(
+            models.F("started_at") + VISIT_CAP, output_field=models.DateTimeField()
+        ),
+    )
+    return models.ExpressionWrapper(
+        end - models.F("started_at"), output_field=models.DurationField()
+    )
 
 
 # --- Answers ---------------------------------------------------------------------------------
@@ -740,6 +758,7 @@ class HomeworkSubmissionQuerySet(models.QuerySet["HomeworkSubmission"]):
         return self.filter(status=HomeworkStatus.SUBMITTED)
 
     def feedback_unread(self) -> HomeworkSubmissionQuerySet:
+        """Feedback the participant has not read yet (as `has_unread_feedback` of one row)."""
         return (
             self.exclude(status=HomeworkStatus.SUBMITTED)
             .exclude(feedback="")
@@ -803,6 +822,15 @@ class HomeworkSubmission(models.Model):
     def is_locked(self) -> bool:
         """Read-only for the participant until the therapist returns it."""
         return self.status != HomeworkStatus.RETURNED
+
+    @property
+    def has_unread_feedback(self) -> bool:
+        """The row's answer to `HomeworkSubmissionQuerySet.feedback_unread`."""
+        return (
+            self.status != HomeworkStatus.SUBMITTED
+            and self.feedback != ""
+            and self.feedback_read_at is None
+        )
 
     @classmethod
     def submit(cls, *, participant: User, step: Step) -> HomeworkSubmission:

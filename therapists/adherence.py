@@ -33,10 +33,11 @@ from modules.models import (
     Step,
     StepProgress,
     StepVisit,
+    visit_length,
 )
 from physio.models import ActivityEntry
 from therapists.models import Message
-from therapists.participants import Participant, ParticipantQuerySet, visit_seconds
+from therapists.participants import Participant, ParticipantQuerySet
 
 # The programme's size, the denominator of "modules done of 14".
 PROGRAMME_MODULES = MODULE_COUNT
@@ -101,7 +102,9 @@ def export_measures() -> list[Measure]:
         ),
         Measure(
             "minutes_in_modules",
-            "Time in the programme's steps (step visits, each capped at 10 minutes)",
+            "Time in the programme's steps: the sum of the step visits, each lasting until the "
+            "next step was opened (the latest until its last answer or diary entry saved), at "
+            "most 10 minutes",
             "number",
             "minutes",
             q.with_module_time,
@@ -388,7 +391,9 @@ MODULE_VARIABLES: list[Measure] = [
     Measure("step_visits", "Times a step of the module was opened", "integer", "visits"),
     Measure(
         "minutes",
-        "Time in the module's steps (visits capped at 10 minutes each)",
+        "Time in the module's steps: the sum of its step visits, each lasting until the next "
+        "step was opened (the latest until its last answer or diary entry saved), at most 10 "
+        "minutes",
         "number",
         "minutes",
     ),
@@ -474,7 +479,7 @@ def module_adherence(participants: UserQuerySet) -> dict[int, list[ModuleAdheren
         for row in StepVisit.objects.filter(participant__in=ids)
         .order_by()
         .values("participant_id", "step__module_id")
-        .annotate(n=Count("pk"), spent=Sum(visit_seconds()))
+        .annotate(n=Count("pk"), spent=Sum(visit_length()))
     }
     homework: dict[tuple[int, int], Mapping[str, Any]] = {
         (row["participant_id"], row["module_id"]): row

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from accounts.activity import inactive_after
 from accounts.models import User
-from modules.models import HomeworkSubmission, Module, ModuleProgress, StepVisit
+from modules.models import HomeworkSubmission, Module, ModuleProgress, StepVisit, visit_length
 from therapists.models import PageView, TimeEntry
-from therapists.participants import ParticipantQuerySet, visit_seconds
+from therapists.participants import ParticipantQuerySet
 
 
 def inactive_cutoff() -> datetime:
@@ -112,7 +112,7 @@ def programme_of(participant: User) -> list[ModuleRow]:
         row["step__module_id"]: row["spent"]
         for row in StepVisit.objects.filter(participant=participant)
         .values("step__module_id")
-        .annotate(spent=Sum(visit_seconds()))
+        .annotate(spent=Sum(visit_length()))
         .order_by()
     }
     homework: dict[int, list[HomeworkSubmission]] = {}

@@ -18,7 +18,6 @@ from django.db.models import (
     Count,
     DurationField,
     ExpressionWrapper,
-    F,
     FloatField,
     IntegerField,
     OuterRef,
@@ -28,16 +27,16 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, Least
+from django.db.models.functions import Cast, Coalesce
 
 from accounts.models import CareAssignment, CareRole, User, UserQuerySet
 from accounts.models.people import UserManager
 from modules.models import (
-    VISIT_CAP,
     HomeworkStatus,
     HomeworkSubmission,
     ModuleProgress,
     StepVisit,
+    visit_length,
 )
 
 # Physiotherapy visits are read here and nowhere else in the adherence code.
@@ -52,16 +51,6 @@ def count_of(rows: QuerySet[Any], *, per: str = "participant", distinct: str = "
     number = Count(distinct, distinct=True) if distinct else Count("pk")
     counted = rows.order_by().values(per).annotate(n=number).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
-def visit_seconds() -> ExpressionWrapper[Any]:
-    """A step visit's length: until it ended, or for an open one until the last sign of life,
-    never more than VISIT_CAP."""
-    return ExpressionWrapper(
-        Least(Coalesce("ended_at", "last_active_at"), F("started_at") + VISIT_CAP)
-        - F("started_at"),
-        output_field=DurationField(),
-    )
 
 
 class ParticipantQuerySet(UserQuerySet):
@@ -104,12 +93,12 @@ class ParticipantQuerySet(UserQuerySet):
 
     def with_module_time(self) -> Self:
         """Annotate `minutes_in_modules`: time spent in the programme's steps, the sum of the
-        step visits, each capped at VISIT_CAP (a duration; None before the first visit)."""
+        step visits' lengths (see StepVisit; a duration, None before the first visit)."""
         spent = (
             StepVisit.objects.filter(participant=OuterRef("pk"))
             .order_by()
             .values("participant")
-            .annotate(total=Sum(visit_seconds()))
+            .annotate(total=Sum(visit_length()))
             .values("total")
         )
         return self.annotate(minutes_in_modules=Subquery(spent, output_field=DurationField()))

@@ -217,6 +217,27 @@ def test_saving_counts_as_activity_on_the_visit(signed_in, enrolled, exercise):
     assert visit.last_active_at - visit.started_at >= timedelta(minutes=4)
 
 
+def test_a_visit_lasts_until_the_next_step_is_opened_and_a_save_after_that_moves_nothing(
+    signed_in, enrolled, exercise
+):
+    from modules.models import StepVisit, visit_length
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        signed_in.get(reverse("modules:step-detail", args=[1, exercise.slug]))
+    with time_machine.travel(start + timedelta(minutes=3), tick=False):
+        signed_in.get(reverse("modules:step-detail", args=[1, "welcome"]))
+    # Saved in the first tab after the second step was opened in another.
+    with time_machine.travel(start + timedelta(minutes=5), tick=False):
+        autosave(signed_in, exercise, GOOD, revision=0)
+    lengths = list(
+        StepVisit.objects.filter(participant=enrolled)
+        .annotate(length=visit_length())
+        .values_list("step__slug", "length")
+    )
+    assert lengths == [(exercise.slug, timedelta(minutes=3)), ("welcome", timedelta(0))]
+
+
 def test_a_revision_larger_than_any_column_holds_is_a_clear_400(signed_in, enrolled, exercise):
     response = autosave(signed_in, exercise, GOOD, revision=99999999999999999999999)
     assert response.status_code == 400

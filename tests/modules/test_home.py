@@ -59,3 +59,31 @@ def test_the_summary_enrols_a_participant_on_their_first_visit(participant, prog
     assert (
         summary is not None and summary.current is not None and summary.current.module.number == 1
     )
+
+
+def test_the_newest_unread_feedback_comes_first_and_every_unread_one_counts(enrolled, therapist):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from modules.models import HomeworkStatus, HomeworkSubmission, Module
+
+    complete_module(enrolled, 1)
+    Enrolment.objects.get(participant=enrolled).release(Module.objects.get(number=2), by=therapist)
+    complete_module(enrolled, 2)
+    now = timezone.now()
+    for number, days_ago in ((1, 3), (2, 1)):
+        HomeworkSubmission.objects.filter(participant=enrolled, module__number=number).update(
+            status=HomeworkStatus.REVIEWED, feedback="Bra!", submitted_at=now - timedelta(days_ago)
+        )
+    summary = participant_summary(enrolled)
+    assert summary is not None and summary.next_action is not None
+    assert summary.unread_feedback == 2
+    assert summary.next_action.url == reverse("modules:module-detail", args=[2])
+
+    HomeworkSubmission.objects.filter(module__number=2).update(feedback_read_at=now)
+    enrolled.__dict__.pop("_modules_enrolment", None)
+    summary = participant_summary(enrolled)
+    assert summary is not None and summary.next_action is not None
+    assert summary.unread_feedback == 1
+    assert summary.next_action.url == reverse("modules:module-detail", args=[1])

@@ -181,26 +181,15 @@ def test_review_delays_are_those_answered_in_the_period(participant, therapist, 
 # --- time -----------------------------------------------------------------------------------------
 
 
-def test_time_in_modules_sums_step_visits_each_capped_at_ten_minutes(
+def test_time_in_modules_sums_step_visits_each_until_the_next_capped_at_ten_minutes(
     participant, programme
 ) -> None:  # type: ignore[no-untyped-def]
     text = step(programme[0])
-    StepVisit.objects.create(
-        participant=participant,
-        step=text,
-        started_at=at(-1),
-        ended_at=at(-1, minutes=4),
-        last_active_at=at(-1, minutes=4),
-    )
-    # Left open overnight: counts ten minutes, not ten hours.
-    StepVisit.objects.create(
-        participant=participant,
-        step=text,
-        started_at=at(-2),
-        ended_at=None,
-        last_active_at=at(-2, hours=10),
-    )
-    # Still open, last sign of life after two minutes.
+    # Ends when the next step is opened, four minutes later.
+    StepVisit.objects.create(participant=participant, step=text, started_at=at(-2))
+    # Left open overnight until the next visit: counts ten minutes, not a day.
+    StepVisit.objects.create(participant=participant, step=text, started_at=at(-2, minutes=4))
+    # The latest: until its last sign of life, two minutes in.
     StepVisit.objects.create(
         participant=participant,
         step=step(programme[1]),
@@ -208,6 +197,18 @@ def test_time_in_modules_sums_step_visits_each_capped_at_ten_minutes(
         last_active_at=at(0, minutes=-3),
     )
     assert measures(participant)["minutes_in_modules"] == 16.0
+
+
+def test_the_latest_visit_counts_until_its_last_save_at_most_ten_minutes(
+    participant, programme
+) -> None:  # type: ignore[no-untyped-def]
+    StepVisit.objects.create(
+        participant=participant,
+        step=step(programme[0]),
+        started_at=at(-2),
+        last_active_at=at(-2, hours=10),
+    )
+    assert measures(participant)["minutes_in_modules"] == 10.0
 
 
 def test_therapist_time_adds_capped_page_views_and_logged_time(
@@ -370,14 +371,13 @@ def test_module_adherence_gives_each_module_its_own_row(participant, therapist, 
     open_module(participant, first, opened=at(-10), completed=at(-7))
     StepProgress.objects.create(participant=participant, step=text, completed_at=at(-9))
     StepProgress.objects.create(participant=participant, step=homework_step, completed_at=at(-7))
-    StepVisit.objects.create(
-        participant=participant, step=text, started_at=at(-9), ended_at=at(-9, minutes=3)
-    )
+    StepVisit.objects.create(participant=participant, step=text, started_at=at(-9))
+    # Three minutes on the text, then the homework, saved for the last time half an hour later.
     StepVisit.objects.create(
         participant=participant,
         step=homework_step,
-        started_at=at(-7),
-        ended_at=at(-7, minutes=30),
+        started_at=at(-9, minutes=3),
+        last_active_at=at(-9, minutes=33),
     )
     send_homework(
         participant,

@@ -351,7 +351,6 @@ class Command(BaseCommand):
                             step=step,
                             started_at=at,
                             last_active_at=at + timedelta(minutes=3),
-                            ended_at=at + timedelta(minutes=4),
                         )
                     )
                     if step.is_diary:
