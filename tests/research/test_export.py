@@ -119,6 +119,40 @@ class ShoeSize:
         return lambda member, time_point: {"shoe_size": 42}
 
 
+def _jit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        (setting,) = cursor.fetchone()
+    return str(setting)
+
+
+class JitSetting:
+    """The JIT setting the chunk's queries were planned with."""
+
+    def variables(self, context):  # type: ignore[no-untyped-def]
+        return [Variable("jit", "PostgreSQL's jit setting while loading", "string")]
+
+    def load(self, context, members):  # type: ignore[no-untyped-def]
+        setting = _jit()
+        return lambda member, time_point: {"jit": setting}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_is_loaded_without_jit_compilation_on_postgresql(
+    study, site, admin_user, settings, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    if connection.vendor != "postgresql":
+        pytest.skip("JIT compilation is PostgreSQL's")
+    settings.RESEARCH_EXPORT_CHUNK_SIZE = 2
+    for i in range(3):
+        new_ready_member(study, site, admin_user, f"j{i}@test.example")
+    monkeypatch.setattr(exports_outcome, "COLUMNS", [JitSetting()])
+    before = _jit()
+    rows = list(OutcomeExport.for_study(study).table("data").rows())
+    assert rows and {row[-1] for row in rows} == {"off"}
+    assert _jit() == before  # only while a chunk loads: nothing else on the connection inherits it
+
+
 def test_the_export_reads_a_fixed_number_of_queries_per_chunk(
     study, site, admin_user, settings
 ) -> None:  # type: ignore[no-untyped-def]
