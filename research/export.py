@@ -57,6 +57,7 @@ class Variable:
 class Member:
     """A study participant as an export sees them: ids and study facts, nothing identifying."""
 
+    member_id: int  # their StudyParticipant row's
     participant_id: int
     study_id: str
     site: str
@@ -109,9 +110,14 @@ def local_date(moment: datetime | None) -> date | None:
     return timezone.localdate(moment) if moment is not None else None
 
 
-def people(members: Sequence[Member]) -> UserQuerySet:
-    """The chunk's participants, for the therapists app's per-participant measures."""
-    return User.objects.get_queryset().filter(pk__in=[m.participant_id for m in members])
+def people(context: ExportContext, members: Sequence[Member]) -> UserQuerySet:
+    """A chunk's participants, to read their data with (as a subquery). A chunk is a run of the
+    study's participants in the order of their rows (`members_of`), so it is named by its first
+    and last row, not by a list of every id: the same people, in a query of a few parameters."""
+    return User.objects.get_queryset().filter(
+        study_participation__study=context.study,
+        study_participation__pk__range=(members[0].member_id, members[-1].member_id),
+    )
 
 
 # --- the participant's own columns, shared by every export ------------------------------------
@@ -211,6 +217,7 @@ def members_of(study: Study) -> Iterator[list[Member]]:
         StudyParticipant.objects.filter(study=study)
         .order_by("pk")
         .values_list(
+            "pk",
             "participant_id",
             "participant__study_id",
             "site__code",
@@ -223,11 +230,10 @@ def members_of(study: Study) -> Iterator[list[Member]]:
     )
     size = chunk_size()
     batch: list[Member] = []
-    for pk, study_id, site, arm_id, stratum, randomised, withdrawn, reason in rows.iterator(
-        chunk_size=size
-    ):
+    for row in rows.iterator(chunk_size=size):
+        pk, person, study_id, site, arm, stratum, randomised, withdrawn, reason = row
         batch.append(
-            Member(pk, study_id or "", site, arm_id, stratum, randomised, withdrawn, reason)
+            Member(pk, person, study_id or "", site, arm, stratum, randomised, withdrawn, reason)
         )
         if len(batch) >= size:
             yield batch

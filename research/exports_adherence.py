@@ -64,14 +64,14 @@ class AdherenceColumns:
                 f"{self.prefix}{name}": local_date(value) if isinstance(value, datetime) else value
                 for name, value in values.items()
             }
-            for participant_id, values in participant_adherence(people(members)).items()
+            for participant_id, values in participant_adherence(people(context, members)).items()
         }
         return lambda member, unit: found.get(member.participant_id, {})
 
 
 def each_module(context: ExportContext, members: Sequence[Member]) -> Callable[[Member], Any]:
     """The long layout's rows: one per module of the participant's programme."""
-    modules = module_adherence(people(members))
+    modules = module_adherence(people(context, members))
     return lambda member: modules.get(member.participant_id, [])
 
 
@@ -102,7 +102,7 @@ class WideModuleColumns:
         return out
 
     def load(self, context: ExportContext, members: Sequence[Member]) -> RowValues:
-        modules = module_adherence(people(members))
+        modules = module_adherence(people(context, members))
 
         def values(member: Member, unit: Any) -> Mapping[str, Any]:
             row: dict[str, Any] = {}
