@@ -284,7 +284,7 @@ class Table:
                     values: dict[str, Any] = {}
                     for load in loaders:
                         values.update(load(member, unit))
-                    yield [values.get(name) for name in names]
+                    yield list(map(values.get, names))
             # Let go of this chunk before the next is read, so that two never coexist.
             del units, loaders
 
@@ -333,15 +333,34 @@ class _Echo:
         return value
 
 
+# Written by the csv module as they are: it writes None as an empty field, as _cell would.
+_AS_THEY_ARE = (type(None), int, float)
+
+
 def csv_lines(rows: Iterable[Sequence[Any]]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     for row in rows:
-        yield writer.writerow([_cell(value) for value in row])
+        yield writer.writerow([v if type(v) in _AS_THEY_ARE else _cell(v) for v in row])
 
 
 def table_csv(table: Table) -> Iterator[str]:
     yield from csv_lines([table.header])
     yield from csv_lines(table.rows())
+
+
+def in_blocks(lines: Iterable[str], size: int = 64 * 1024) -> Iterator[str]:
+    """`lines` joined into pieces of about `size` characters: a streamed response sends each
+    piece it is given on its own, and a piece per row would mean a write per row."""
+    block: list[str] = []
+    length = 0
+    for line in lines:
+        block.append(line)
+        length += len(line)
+        if length >= size:
+            yield "".join(block)
+            block, length = [], 0
+    if block:
+        yield "".join(block)
 
 
 def codebook_csv(export: Export) -> Iterator[str]:
