@@ -103,13 +103,17 @@ class WideModuleColumns:
 
     def load(self, context: ExportContext, members: Sequence[Member]) -> RowValues:
         modules = module_adherence(people(context, members))
+        columns = {
+            number: [(f"m{number:02d}_{name}", name) for name in WIDE_MODULE_MEASURES]
+            for number in range(1, PROGRAMME_MODULES + 1)
+        }
 
         def values(member: Member, unit: Any) -> Mapping[str, Any]:
             row: dict[str, Any] = {}
             for module in modules.get(member.participant_id, []):
                 module_values = module.values()
-                for name in WIDE_MODULE_MEASURES:
-                    row[f"m{module.number:02d}_{name}"] = module_values[name]
+                for column, name in columns.get(module.number, ()):
+                    row[column] = module_values[name]
             return row
 
         return values
