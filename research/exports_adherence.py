@@ -64,14 +64,14 @@ class AdherenceColumns:
                 f"{self.prefix}{name}": local_date(value) if isinstance(value, datetime) else value
                 for name, value in values.items()
             }
-            for participant_id, values in participant_adherence(people(members)).items()
+            for participant_id, values in participant_adherence(people(context, members)).items()
         }
         return lambda member, unit: found.get(member.participant_id, {})
 
 
 def each_module(context: ExportContext, members: Sequence[Member]) -> Callable[[Member], Any]:
     """The long layout's rows: one per module of the participant's programme."""
-    modules = module_adherence(people(members))
+    modules = module_adherence(people(context, members))
     return lambda member: modules.get(member.participant_id, [])
 
 
@@ -102,14 +102,18 @@ class WideModuleColumns:
         return out
 
     def load(self, context: ExportContext, members: Sequence[Member]) -> RowValues:
-        modules = module_adherence(people(members))
+        modules = module_adherence(people(context, members))
+        columns = {
+            number: [(f"m{number:02d}_{name}", name) for name in WIDE_MODULE_MEASURES]
+            for number in range(1, PROGRAMME_MODULES + 1)
+        }
 
         def values(member: Member, unit: Any) -> Mapping[str, Any]:
             row: dict[str, Any] = {}
             for module in modules.get(member.participant_id, []):
                 module_values = module.values()
-                for name in WIDE_MODULE_MEASURES:
-                    row[f"m{module.number:02d}_{name}"] = module_values[name]
+                for column, name in columns.get(module.number, ()):
+                    row[column] = module_values[name]
             return row
 
         return values

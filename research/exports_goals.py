@@ -26,6 +26,7 @@ from research.export import (
     RowValues,
     Table,
     Variable,
+    people,
 )
 from research.models import Study
 
@@ -110,7 +111,7 @@ def goal_units(
     context: ExportContext, members: Sequence[Member]
 ) -> Callable[[Member], Iterable[tuple[str, GoalLevels, float | None]]]:
     """Every (time point, goal) of each participant, in time order: one query per chunk."""
-    goals = goal_levels_for([m.participant_id for m in members])
+    goals = goal_levels_for(people(context, members).values("pk"))
 
     def units(member: Member) -> Iterable[tuple[str, GoalLevels, float | None]]:
         theirs = goals.get(member.participant_id, [])
@@ -153,7 +154,7 @@ class GoalColumns:
         ]
 
     def load(self, context: ExportContext, members: Sequence[Member]) -> RowValues:
-        goals = goal_levels_for([m.participant_id for m in members])
+        goals = goal_levels_for(people(context, members).values("pk"))
         rated = set(GOAL_TIME_POINTS)
 
         def values(member: Member, time_point: TimePoint) -> Mapping[str, Any]:

@@ -25,12 +25,14 @@ from research.export import (
     Table,
     Variable,
     local_date,
+    people,
 )
 from research.exports_adherence import AdherenceColumns
 from research.exports_goals import GoalColumns
 from research.models import Study
 
 if TYPE_CHECKING:
+    from accounts.models import UserQuerySet
     from assessments.models import TimePoint
 
 
@@ -58,12 +60,12 @@ def instrument_scales(codes: Iterable[str]) -> list[tuple[str, str, str, float, 
 Scores = dict[tuple[int, int], tuple[datetime | None, dict[str, Mapping[str, Any]]]]
 
 
-def scores_for(participant_ids: Iterable[int], time_points: Sequence[TimePoint]) -> Scores:
+def scores_for(participants: UserQuerySet, time_points: Sequence[TimePoint]) -> Scores:
     """(participant id, time point id) -> (submitted at, {instrument: scores}), for submitted
     questionnaires only. One query for any number of participants."""
     result: Scores = {}
     rows = InstrumentResponse.objects.filter(
-        questionnaire__participant_id__in=list(participant_ids),
+        questionnaire__participant__in=participants.order_by().values("pk"),
         questionnaire__time_point__in=[tp.pk for tp in time_points],
         questionnaire__submitted_at__isnull=False,
     ).values_list(
@@ -133,7 +135,7 @@ class QuestionnaireColumns:
         return out
 
     def load(self, context: ExportContext, members: Sequence[Member]) -> RowValues:
-        scores = scores_for([m.participant_id for m in members], context.time_points)
+        scores = scores_for(people(context, members), context.time_points)
         baseline_id = context.baseline.pk if context.baseline else None
 
         def values(member: Member, time_point: TimePoint) -> Mapping[str, Any]:

@@ -24,7 +24,7 @@ from accounts.decorators import admin_required
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessLog, Role, User
 from research import audit
-from research.export import codebook_csv, csv_lines, table_csv, write_xlsx
+from research.export import codebook_csv, csv_lines, in_blocks, table_csv, write_xlsx
 from research.exports_adherence import AdherenceExport, long_csv, wide_csv
 from research.exports_goals import GoalsExport
 from research.exports_outcome import OutcomeExport
@@ -53,7 +53,7 @@ def _streamed(response: StreamingHttpResponse | FileResponse) -> HttpResponse:
 
 
 def _csv(filename: str, lines: Iterator[str]) -> HttpResponse:
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(in_blocks(lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return _streamed(response)
 

@@ -425,9 +425,10 @@ class ModuleAdherence:
 
     def values(self) -> dict[str, Any]:
         """The row of the long export, named as MODULE_VARIABLES."""
-        zone = clinic_zone()
-        opened = timezone.localdate(self.opened_at, zone) if self.opened_at else None
-        completed = timezone.localdate(self.completed_at, zone) if self.completed_at else None
+        opened = timezone.localdate(self.opened_at, clinic_zone()) if self.opened_at else None
+        completed = (
+            timezone.localdate(self.completed_at, clinic_zone()) if self.completed_at else None
+        )
         delay = self.review_delay
         return {
             "module": self.number,
@@ -492,21 +493,25 @@ def module_adherence(participants: UserQuerySet) -> dict[int, list[ModuleAdheren
             first_review=Min("reviewed_at", filter=Q(status=HomeworkStatus.REVIEWED)),
         )
     }
+    nothing: Mapping[str, Any] = {}
+    numbered = [(module.pk, module.number or 0, totals.get(module.pk, 0)) for module in modules]
     result: dict[int, list[ModuleAdherence]] = {}
     for participant_id in ids.values_list("pk", flat=True):
         rows = []
-        for module in modules:
-            key = (participant_id, module.pk)
-            row, visit, sent = progress.get(key, {}), visits.get(key, {}), homework.get(key, {})
+        for module_id, number, steps_total in numbered:
+            key = (participant_id, module_id)
+            row = progress.get(key, nothing)
+            visit = visits.get(key, nothing)
+            sent = homework.get(key, nothing)
             rows.append(
                 ModuleAdherence(
                     participant_id=participant_id,
-                    module_id=module.pk,
-                    number=module.number or 0,
+                    module_id=module_id,
+                    number=number,
                     opened_at=row.get("opened_at"),
                     completed_at=row.get("completed_at"),
                     steps_done=done.get(key, 0),
-                    steps_total=totals.get(module.pk, 0),
+                    steps_total=steps_total,
                     homework_submitted_at=sent.get("first_sent"),
                     homework_reviewed_at=sent.get("first_review"),
                     homework_answered_at=sent.get("first_answer"),

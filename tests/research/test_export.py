@@ -11,8 +11,9 @@ from django.urls import reverse
 
 from accounts.models import AccessLog
 from research import exports_outcome
-from research.export import Variable
+from research.export import Variable, in_blocks
 from research.exports_outcome import OutcomeExport
+from research.models import StudyParticipant
 from tests.research.builders import new_ready_member, submit_time_point
 from therapists.adherence import adherence_variables
 
@@ -119,6 +120,48 @@ class ShoeSize:
         return lambda member, time_point: {"shoe_size": 42}
 
 
+def _jit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        (setting,) = cursor.fetchone()
+    return str(setting)
+
+
+class JitSetting:
+    """The JIT setting the chunk's queries were planned with."""
+
+    def variables(self, context):  # type: ignore[no-untyped-def]
+        return [Variable("jit", "PostgreSQL's jit setting while loading", "string")]
+
+    def load(self, context, members):  # type: ignore[no-untyped-def]
+        setting = _jit()
+        return lambda member, time_point: {"jit": setting}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_is_loaded_without_jit_compilation_on_postgresql(
+    study, site, admin_user, settings, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    if connection.vendor != "postgresql":
+        pytest.skip("JIT compilation is PostgreSQL's")
+    settings.RESEARCH_EXPORT_CHUNK_SIZE = 2
+    for i in range(3):
+        new_ready_member(study, site, admin_user, f"j{i}@test.example")
+    monkeypatch.setattr(exports_outcome, "COLUMNS", [JitSetting()])
+    before = _jit()
+    rows = list(OutcomeExport.for_study(study).table("data").rows())
+    assert rows and {row[-1] for row in rows} == {"off"}
+    assert _jit() == before  # only while a chunk loads: nothing else on the connection inherits it
+
+
+def test_a_download_is_sent_in_pieces_of_many_rows() -> None:
+    lines = ["row,x\n"] * 1000  # 6 characters each
+    pieces = list(in_blocks(iter(lines), size=100))
+    assert "".join(pieces) == "".join(lines)
+    # 17 lines (102 characters) a piece, the rest in the last one.
+    assert [len(piece) for piece in pieces] == [102] * 58 + [6 * 14]
+
+
 def test_the_export_reads_a_fixed_number_of_queries_per_chunk(
     study, site, admin_user, settings
 ) -> None:  # type: ignore[no-untyped-def]
@@ -134,6 +177,32 @@ def test_the_export_reads_a_fixed_number_of_queries_per_chunk(
     assert len(large_rows) == 4 * len(small_rows)
     assert len(small) == len(large)
     print(f"export: {len(large)} queries for one chunk")
+
+
+# A further chunk of the outcome export: the participants' measures, their days of activity,
+# the people and their questionnaires and time points (the schedule), the scores and the goals.
+# On PostgreSQL also the chunk's transaction: savepoint (in a test), SET LOCAL, release.
+QUERIES_PER_CHUNK = 7
+
+
+def test_the_export_s_queries_grow_with_chunks_not_with_participants(
+    study, site, admin_user, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.RESEARCH_EXPORT_CHUNK_SIZE = 2
+
+    def queries_for(count: int) -> int:
+        for i in range(StudyParticipant.objects.filter(study=study).count(), count):
+            new_ready_member(study, site, admin_user, f"c{i}@test.example").randomise(by=admin_user)
+        with CaptureQueriesContext(connection) as captured:
+            rows = list(OutcomeExport.for_study(study).table("data").rows())
+        assert len(rows) == count * len(study.time_points())
+        return len(captured)
+
+    one_chunk, two_chunks, four_chunks = queries_for(2), queries_for(4), queries_for(8)
+    per_chunk = two_chunks - one_chunk
+    assert four_chunks == two_chunks + 2 * per_chunk
+    assert per_chunk == QUERIES_PER_CHUNK + (3 if connection.vendor == "postgresql" else 0)
+    print(f"outcome export: {one_chunk} queries for one chunk, {per_chunk} per further chunk")
 
 
 def test_adherence_columns_follow_therapists_adherence(client, admin_user, randomised) -> None:  # type: ignore[no-untyped-def]
