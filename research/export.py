@@ -6,11 +6,9 @@ participants at a time; a table also says how many rows a participant has (one, 
 point, one per module). The same writers serve every export: streaming CSV for one table or the
 codebook, and an Excel workbook (openpyxl's write-only mode) with every table and the codebook.
 
-Each chunk's queries run in one short transaction with PostgreSQL's JIT compilation off
-(`chunk_queries`): the adherence query has a subquery per measure, and once the planner's
-estimate for a chunk passes `jit_above_cost` (a few hundred participants with real histories,
-or any chunk before the tables have statistics) compiling it took up to a second, where running
-it takes tens of milliseconds.
+The adherence query has a subquery per measure; PostgreSQL's JIT compilation, which took up to
+a second a chunk for a query that runs in tens of milliseconds, is off for every connection
+(icbt/settings.py).
 
 Pseudonymised by construction: participants are read as `values_list` rows that hold the study
 id and never a name or an e-mail address. Memory stays flat: participants are read with
@@ -22,14 +20,12 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
-from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -242,19 +238,6 @@ def members_of(study: Study) -> Iterator[list[Member]]:
         yield batch
 
 
-@contextmanager
-def chunk_queries() -> Iterator[None]:
-    """One chunk's loading: on PostgreSQL in a transaction of its own, planned without JIT
-    compilation (see the module's docstring); elsewhere as it is."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
-        yield
-
-
 @dataclass
 class Table:
     """One layout of the data: a CSV file on its own, a sheet of the workbook."""
@@ -276,9 +259,8 @@ class Table:
         """Every data row, loaded one chunk of participants at a time."""
         names = self.header
         for members in members_of(self.context.study):
-            with chunk_queries():
-                units = self.units(self.context, members)
-                loaders = [columns.load(self.context, members) for columns in self.columns]
+            units = self.units(self.context, members)
+            loaders = [columns.load(self.context, members) for columns in self.columns]
             for member in members:
                 for unit in units(member):
                     values: dict[str, Any] = {}

@@ -76,7 +76,7 @@ def test_a_first_load_stays_under_100_kb_and_each_file_comes_compressed_and_cach
 ) -> None:
     client = Client(platform.base)
     loads = {"/accounts/login/": client.get("/accounts/login/")}
-    sign_in(client, "quiet@prodshape.example")
+    sign_in(client, "signing-in@prodshape.example")
     loads["/"] = client.get("/")
     for path, page in loads.items():
         assert page.status_code == 200, (path, page.url)
