@@ -163,7 +163,7 @@ if DATABASE_URL:
         _options = _db.setdefault("OPTIONS", {})
         _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
         # Django's own pool (psycopg_pool) replaces persistent connections.
-        _db.setdefault("OPTIONS", {})["pool"] = {
+        _options["pool"] = {
             "min_size": env_int("DATABASE_POOL_MIN", 2),
             "max_size": env_int("DATABASE_POOL_MAX", 10),
             "timeout": 10,
