@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
 from django.http import HttpRequest
 
-from accounts.models import CareAssignment, CareRole, User
-from therapists.models import Message
+from accounts.models import User
+from modules.access import remember_has_therapist
+from therapists.models import header_counts
 
 # Where the count is kept on the request, so that the home page and the navigation share one query.
 _UNREAD_ATTRIBUTE = "_unread_message_count"
@@ -23,17 +23,10 @@ def unread_message_count(request: HttpRequest) -> int:
     user = request.user
     count = 0
     if isinstance(user, User) and user.is_authenticated and user.is_participant:
-        therapists = (
-            CareAssignment.objects.current()
-            .filter(participant=user, role=CareRole.THERAPIST)
-            .values("staff")
-        )
-        count = (
-            Message.objects.filter(thread__participant=user, thread__staff__in=therapists)
-            .unread_by(user)
-            .filter(Q(homework__isnull=True) | Q(homework__feedback_read_at__isnull=True))
-            .count()
-        )
+        # The same query says whether the participant has a therapist, which the programme's
+        # pages ask next ("your therapist will read it").
+        count, with_therapist = header_counts(user)
+        remember_has_therapist(user, with_therapist)
     setattr(request, _UNREAD_ATTRIBUTE, count)
     return count
 

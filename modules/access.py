@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import CareAssignment, CareRole
-from modules.content_cache import step_texts
+from modules.content_cache import module_steps
 from modules.models import ENROLMENT_CACHE_ATTR, Enrolment, Module, ModuleProgress, Step
 
 if TYPE_CHECKING:
@@ -42,19 +43,31 @@ def programme_enabled_for(user: User) -> bool:
 _THERAPIST_CACHE_ATTR = "_modules_has_therapist"
 
 
+def therapist_assignments(user: User) -> QuerySet[CareAssignment]:
+    """The participant's current therapist assignments (none, or one)."""
+    return CareAssignment.objects.current().filter(participant_id=user.pk, role=CareRole.THERAPIST)
+
+
 def has_therapist(user: User) -> bool:
     """Whether the participant has a therapist now. The programme's pages say "your therapist
     will read it" only when this is true; without one the homework waits in the site's
-    unassigned queue (therapists app), and the pages say so."""
+    unassigned queue (therapists app), and the pages say so. Asked once per request (the
+    page header may already have asked, see `remember_has_therapist`)."""
     cached = getattr(user, _THERAPIST_CACHE_ATTR, None)
     if cached is None:
-        cached = (
-            CareAssignment.objects.current()
-            .filter(participant_id=user.pk, role=CareRole.THERAPIST)
-            .exists()
-        )
+        cached = therapist_assignments(user).exists()
         setattr(user, _THERAPIST_CACHE_ATTR, cached)
     return bool(cached)
+
+
+def knows_has_therapist(user: User) -> bool:
+    return getattr(user, _THERAPIST_CACHE_ATTR, None) is not None
+
+
+def remember_has_therapist(user: User, value: bool) -> None:
+    """For a caller that found out in a query of its own (the header's unread count asks in
+    the same query), so that `has_therapist` does not ask again in this request."""
+    setattr(user, _THERAPIST_CACHE_ATTR, bool(value))
 
 
 def get_enrolment_for_user(user: User) -> Enrolment:
@@ -79,22 +92,22 @@ class ParticipantProgramme:
     def row_for(self, module: Module) -> ModuleProgress | None:
         return self.rows.get(module.pk)
 
-    def step(self, number: int, slug: str) -> tuple[Step, list[Step]]:
-        """A step of an open module and all its module's current steps, in order, from the rows
-        this programme has already read: the same answer as get_step_for_user (404 for a
-        locked module or an unknown step) in one query, and the steps the navigation shows."""
+    def module(self, number: int) -> Module:
+        """An open module, from the rows this programme has already read: the same answer as
+        get_module_for_user (404 for a locked or unknown module) without a query."""
         module = next((m for m in self.modules if m.number == number), None)
         row = self.rows.get(module.pk) if module is not None else None
         if module is None or row is None or row.opened_at is None:
             raise Http404
-        # The texts (each step's HTML in every language) come from the content cache.
-        steps = list(
-            Step.objects.active().filter(module=module).defer("texts").order_by("position")
-        )
-        texts = step_texts(module)
-        for each in steps:
-            each.module = module
-            each.texts = texts.get(each.pk, {})
+        return module
+
+    def step(self, number: int, slug: str) -> tuple[Step, list[Step]]:
+        """A step of an open module and all its module's current steps, in order: the same
+        answer as get_step_for_user (404 for a locked module or an unknown step) without a
+        query, and the steps the navigation shows."""
+        module = self.module(number)
+        # The steps and their texts (each step's HTML in every language): the content cache.
+        steps = module_steps(module)
         found = next((each for each in steps if each.slug == slug), None)
         if found is None:
             raise Http404

@@ -1,41 +1,95 @@
-"""The one cache of programme content: each step's texts (title, the HTML rendered from
-Markdown and sanitised at load time, the exercise spec, in every language), which are the same
-for every participant. A step page reads them from here instead of decoding every step of the
-module from the database on every request.
+"""The one cache of programme content: each module's current steps with their texts (title,
+the HTML rendered from Markdown and sanitised at load time, the exercise spec, in every
+language), which are the same for every participant. A step page reads them from here instead
+of reading and decoding every step of the module from the database on every request.
 
 Kept per process, keyed by the module and its content version (`Module.version` and
 `Module.loaded_at`). Invalidation: `modules.loader.apply_programme` (the `load_programme`
-command) moves `loaded_at` whenever the module or any of its steps changes, so a changed step
-gets a new key in every process at once, without anything to clear; an old key is dropped when
-the cache is full."""
+command) moves `loaded_at` whenever the module or any of its steps changes (a step added,
+changed, moved or retired), so a changed step gets a new key in every process at once, without
+anything to clear; an old key is dropped when the cache is full."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from modules.models import Module, Step
 
 # Fourteen modules; room for a few loads of each before the oldest keys go.
 MAX_ENTRIES = 64
-_texts: dict[tuple[int, int, float], dict[int, dict[str, Any]]] = {}
+_STEP_COLUMNS = ["id", "module_id", "position", "slug", "kind", "diary", "texts", "retired_at"]
+
+
+@dataclass(frozen=True)
+class _Content:
+    # Step id -> texts, for every step of the module (retired ones too: old answers name them).
+    texts: dict[int, dict[str, Any]]
+    # The current steps in order, as the columns a Step is built from.
+    steps: tuple[dict[str, Any], ...]
+
+
+_content: dict[tuple[int, int, float], _Content] = {}
 
 
 def content_key(module: Module) -> tuple[int, int, float]:
     return (module.pk, module.version, module.loaded_at.timestamp())
 
 
-def step_texts(module: Module) -> dict[int, dict[str, Any]]:
-    """Step id -> texts for every step of the module (one query on a miss, none on a hit)."""
+def _of(module: Module) -> _Content:
+    """The module's content (one query on a miss, none on a hit)."""
     key = content_key(module)
-    found = _texts.get(key)
+    found = _content.get(key)
     if found is None:
-        found = dict(Step.objects.filter(module_id=module.pk).values_list("pk", "texts"))
-        if len(_texts) >= MAX_ENTRIES:
-            _texts.pop(next(iter(_texts)))
-        _texts[key] = found
+        rows = (
+            Step.objects.filter(module_id=module.pk)
+            .order_by("position")
+            .values("pk", "position", "slug", "kind", "diary", "texts", "retired_at")
+        )
+        texts = {row["pk"]: row["texts"] for row in rows}
+        current = tuple(
+            {k: row[k] for k in ("pk", "position", "slug", "kind", "diary")}
+            for row in rows
+            if row["retired_at"] is None
+        )
+        found = _Content(texts=texts, steps=current)
+        if len(_content) >= MAX_ENTRIES:
+            _content.pop(next(iter(_content)))
+        _content[key] = found
     return found
+
+
+def step_texts(module: Module) -> dict[int, dict[str, Any]]:
+    """Step id -> texts for every step of the module."""
+    return _of(module).texts
+
+
+def module_steps(module: Module) -> list[Step]:
+    """The module's current steps in order, as new Step objects (each request may change its
+    own), with their module and texts filled in."""
+    content = _of(module)
+    steps = []
+    for row in content.steps:
+        # from_db, as a queryset builds them: saved objects of the default database.
+        step = Step.from_db(
+            "default",
+            _STEP_COLUMNS,
+            [
+                row["pk"],
+                module.pk,
+                row["position"],
+                row["slug"],
+                row["kind"],
+                row["diary"],
+                content.texts[row["pk"]],
+                None,
+            ],
+        )
+        step.module = module
+        steps.append(step)
+    return steps
 
 
 def clear() -> None:
     """Forget everything (tests; a deployment never needs it, the keys move by themselves)."""
-    _texts.clear()
+    _content.clear()

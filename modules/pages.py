@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from modules.access import has_therapist
 from modules.charts import DiaryChart, diary_chart
+from modules.content_cache import module_steps
 from modules.exercises import DiaryEntryForm, ExerciseForm, FieldView, Shown, describe
 from modules.models import (
     Answer,
@@ -145,7 +146,7 @@ def build_step_page(
     if not navigation:
         steps = [step]
     elif steps is None:
-        steps = list(Step.objects.active().filter(module=module).order_by("position"))
+        steps = module_steps(module)
     progress: dict[int, StepProgress] = {}
     if participant is not None and navigation:
         progress = {
@@ -249,7 +250,7 @@ def build_module_page(states: list[ModuleState], module: Module, participant: Us
     it. Showing the feedback marks it read."""
     state = next(s for s in states if s.module.pk == module.pk)
     following = next((s for s in states if s.module.number == (module.number or 0) + 1), None)
-    steps = list(Step.objects.active().filter(module=module).order_by("position"))
+    steps = module_steps(module)
     done = set(
         StepProgress.objects.filter(
             participant=participant, step__in=steps, completed_at__isnull=False

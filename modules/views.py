@@ -32,6 +32,7 @@ from modules.access import (
     has_therapist,
     programme_for,
 )
+from modules.content_cache import module_steps
 from modules.exercises import ExerciseForm, describe
 from modules.models import (
     Answer,
@@ -114,9 +115,9 @@ def overview(request: Request) -> HttpResponse:
 @participant_required
 @require_GET
 def module_detail(request: Request, number: int) -> HttpResponse:
-    states = module_states(programme_for(request.user))
-    module = get_module_for_user(request.user, number)
-    page = build_module_page(states, module, request.user)
+    programme = programme_for(request.user)
+    module = programme.module(number)
+    page = build_module_page(module_states(programme), module, request.user)
     return render(
         request, "modules/module.html", {"page": page, "module": module, "state": page.state}
     )
@@ -243,12 +244,7 @@ def step_complete(request: Request, number: int, slug: str) -> HttpResponse:
 
 def _continue(request: Request, step: Step, row: Any) -> HttpResponse:
     complete_step(request.user, step, row)
-    following = (
-        Step.objects.active()
-        .filter(module=step.module, position__gt=step.position)
-        .order_by("position")
-        .first()
-    )
+    following = next((s for s in module_steps(step.module) if s.position > step.position), None)
     if following is None:
         return redirect("modules:module-detail", step.module.number)
     return redirect("modules:step-detail", step.module.number, following.slug)
