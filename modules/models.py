@@ -227,12 +227,18 @@ class Enrolment(models.Model):
         # The request's cached copy (modules.access) must not answer with the old flag.
         self.participant.__dict__.pop(ENROLMENT_CACHE_ATTR, None)
 
-    def progress_rows(self) -> list[ModuleProgress]:
-        return list(
-            ModuleProgress.objects.filter(participant_id=self.participant_id).select_related(
-                "module"
-            )
-        )
+    def progress_rows(self, modules: list[Module] | None = None) -> list[ModuleProgress]:
+        """The participant's progress rows with their modules: from `modules` where the caller
+        has read them (a request's programme has), otherwise joined in."""
+        rows = ModuleProgress.objects.filter(participant_id=self.participant_id)
+        if modules is None:
+            return list(rows.select_related("module"))
+        by_pk = {module.pk: module for module in modules}
+        found = list(rows)
+        for row in found:
+            if row.module_id in by_pk:
+                row.module = by_pk[row.module_id]
+        return found
 
     def due_openings(
         self, modules: list[Module], rows: list[ModuleProgress], now: datetime
@@ -280,21 +286,21 @@ class Enrolment(models.Model):
         now = now or timezone.now()
         if modules is None:
             modules = list(Module.objects.active())
-        rows = self.progress_rows()
+        rows = self.progress_rows(modules)
         if not self.due_openings(modules, rows, now):
             return rows
         with transaction.atomic():
             # Two requests of the same participant may both see a module as due; the lock on the
             # enrolment makes the second one re-read and find it open already.
             Enrolment.objects.select_for_update().filter(pk=self.pk).first()
-            rows = self.progress_rows()
+            rows = self.progress_rows(modules)
             for module_id, due in self.due_openings(modules, rows, now).items():
                 ModuleProgress.objects.update_or_create(
                     participant_id=self.participant_id,
                     module_id=module_id,
                     defaults={"opened_at": due},
                 )
-        return self.progress_rows()
+        return self.progress_rows(modules)
 
     def _row_for(self, module: Module) -> ModuleProgress:
         row, _created = ModuleProgress.objects.select_for_update().get_or_create(
