@@ -7,12 +7,14 @@ Kept per process, keyed by the module and its content version (`Module.version` 
 `Module.loaded_at`). Invalidation: `modules.loader.apply_programme` (the `load_programme`
 command) moves `loaded_at` whenever the module or any of its steps changes (a step added,
 changed, moved or retired), so a changed step gets a new key in every process at once, without
-anything to clear; an old key is dropped when the cache is full."""
+anything to clear; an old key is dropped when the cache is full. What is drawn from that
+content (`fragment`) has the same key, and so goes with it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from modules.models import Module, Step
 
@@ -30,6 +32,11 @@ class _Content:
 
 
 _content: dict[tuple[int, int, float], _Content] = {}
+# A step's drawing per language, view and layout: 155 steps, two languages, a few of each.
+MAX_FRAGMENTS = 2048
+_fragments: dict[tuple[tuple[int, int, float], tuple[Any, ...]], object] = {}
+_MISSING = object()
+T = TypeVar("T")
 
 
 def content_key(module: Module) -> tuple[int, int, float]:
@@ -90,6 +97,21 @@ def module_steps(module: Module) -> list[Step]:
     return steps
 
 
+def fragment(module: Module, key: tuple[Any, ...], build: Callable[[], T]) -> T:
+    """Something drawn from the module's content alone (modules/form_html.py: a step's form
+    with a slot for each answer), built once per `key` and content version. A new process
+    (a deployment, with new templates) starts empty."""
+    full = (content_key(module), key)
+    found = _fragments.get(full, _MISSING)
+    if found is _MISSING:
+        found = build()
+        if len(_fragments) >= MAX_FRAGMENTS:
+            _fragments.pop(next(iter(_fragments)))
+        _fragments[full] = found
+    return found  # type: ignore[return-value]
+
+
 def clear() -> None:
     """Forget everything (tests; a deployment never needs it, the keys move by themselves)."""
     _content.clear()
+    _fragments.clear()

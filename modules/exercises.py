@@ -234,6 +234,10 @@ class Choice:
     checked: bool
     dom_id: str
 
+    @property
+    def checked_attr(self) -> str:
+        return " checked" if self.checked else ""
+
 
 @dataclass
 class FieldView:
@@ -297,12 +301,16 @@ class FieldView:
             options = [(str(i), str(i)) for i in range(SCALE_MIN, SCALE_MAX + 1)]
         else:
             options = [(o["key"], o["label"]) for o in self.spec.get("options", [])]
-        current = self.value
-        selected = set(current) if isinstance(current, list) else {str(current)}
+        selected = self.selected()
         return [
             Choice(value, label, value in selected, f"{self.dom_id}_{index}")
             for index, (value, label) in enumerate(options)
         ]
+
+    def selected(self) -> set[str]:
+        """The option values the answer ticks (a scale's or single choice's one value)."""
+        current = self.value
+        return set(current) if isinstance(current, list) else {str(current)}
 
 
 @dataclass

@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from modules.access import has_therapist
 from modules.charts import DiaryChart, diary_chart
 from modules.content_cache import module_steps
 from modules.exercises import DiaryEntryForm, ExerciseForm, FieldView, Shown, describe
+from modules.form_html import render_fields
 from modules.models import (
     Answer,
     DiaryEntry,
@@ -97,6 +99,18 @@ class StepPage:
     @property
     def fields(self) -> list[FieldView]:
         return self.form.layout() if self.form is not None else []
+
+    @property
+    def fields_html(self) -> SafeString:
+        assert self.form is not None
+        return render_fields(self.form, read_only=self.read_only, step=self.step)
+
+    @property
+    def diary_fields_html(self) -> SafeString:
+        assert self.diary is not None
+        return render_fields(
+            self.diary.form, read_only=self.read_only, step=self.step, kind="diary"
+        )
 
     @property
     def homework_locked(self) -> bool:

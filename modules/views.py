@@ -345,9 +345,10 @@ def _send_homework(
                 "see that it is waiting, and a therapist will read it once one is assigned to you."
             )
         )
-        done = sent + " " + _(
+        also = _(
             "Module %(number)s is done once you have also gone through the steps not marked done."
         )
+        done = f"{sent} {also}"
     elif with_therapist:
         done = _("Module %(number)s is done: your homework has been sent to your therapist.")
     else:
