@@ -272,7 +272,9 @@ def build_module_page(states: list[ModuleState], module: Module, participant: Us
     )
     submissions = HomeworkSubmission.objects.visible_to(participant).filter(module=module)
     shown = list(submissions.select_related("reviewer"))
-    submissions.mark_feedback_read()
+    if any(submission.has_unread_feedback for submission in shown):
+        # Only then: a module page without new feedback to show writes nothing.
+        submissions.mark_feedback_read()
     return ModulePage(
         state=state,
         following=following,
