@@ -71,6 +71,18 @@ def client_for(who: str | int) -> Client:
     return client
 
 
+def calls_per_request(client: Client, path: str, repeat: int = 5) -> int:
+    """Python function calls per request: the same on every run, however busy the machine,
+    so the steadiest measure of a page's Python work (wall-clock time is not, here)."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(repeat):
+        client.get(path)
+    profiler.disable()
+    calls: int = pstats.Stats(profiler).total_calls  # type: ignore[attr-defined]
+    return round(calls / repeat)
+
+
 def measure(client: Client, path: str, repeat: int) -> tuple[int, int, float, float]:
     """(queries, writes, ms per request, SQL ms per request) of a return visit."""
     client.get(path)  # the first visit may record things a return visit does not
@@ -110,8 +122,8 @@ def main(argv: list[str] | None = None) -> None:
     only = {key for key in args.only.split(",") if key}
     profiled = {key for key in args.profile.split(",") if key}
     results: dict[str, Any] = {}
-    print("| page | queries | writes | ms / request | SQL ms | vs bare |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| page | queries | writes | ms / request | SQL ms | vs bare | function calls |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for key, who, path in PAGES:
         if only and key not in only and key != "bare":
             continue
@@ -119,7 +131,8 @@ def main(argv: list[str] | None = None) -> None:
         queries, writes, ms, sql = measure(client, path, args.repeat)
         results[key] = ms
         ratio = results["bare"] / ms
-        print(f"| {key} | {queries} | {writes} | {ms:.1f} | {sql:.1f} | {ratio:.2f} |")
+        calls = calls_per_request(client, path)
+        print(f"| {key} | {queries} | {writes} | {ms:.1f} | {sql:.1f} | {ratio:.2f} | {calls:,} |")
         if key in profiled:
             print(profile(client, path, max(1, args.repeat // 4), args.top, args.sort))
 
