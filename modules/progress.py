@@ -122,10 +122,11 @@ def module_states(programme: ParticipantProgramme) -> list[ModuleState]:
     )
     latest: dict[int, HomeworkSubmission] = {}
     unread: dict[int, list[HomeworkSubmission]] = {}
-    # Without what was sent (`snapshot`): status and feedback are what the states read.
+    # Only what the states read (status, and whether there is feedback not read yet), not what
+    # was sent (`snapshot`): cheaper to load, and a later read of another field is a query.
     for submission in (
         HomeworkSubmission.objects.filter(participant_id=participant_id)
-        .defer("snapshot")
+        .only("module", "status", "submitted_at", "feedback", "feedback_read_at")
         .order_by("-submitted_at")
     ):
         latest.setdefault(submission.module_id, submission)
