@@ -1,7 +1,8 @@
 """The one cache of programme content: each module's current steps with their texts (title,
 the HTML rendered from Markdown and sanitised at load time, the exercise spec, in every
 language), which are the same for every participant. A step page reads them from here instead
-of reading and decoding every step of the module from the database on every request.
+of reading and decoding every step of the module from the database on every request, and the
+home page and the module overview count and find steps in `active_steps`.
 
 Kept per process, keyed by the module and its content version (`Module.version` and
 `Module.loaded_at`). Invalidation: `modules.loader.apply_programme` (the `load_programme`
@@ -12,9 +13,9 @@ content (`fragment`) has the same key, and so goes with it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from modules.models import Module, Step
 
@@ -45,30 +46,70 @@ def content_key(module: Module) -> tuple[int, int, float]:
 
 def _of(module: Module) -> _Content:
     """The module's content (one query on a miss, none on a hit)."""
-    key = content_key(module)
-    found = _content.get(key)
-    if found is None:
-        rows = (
-            Step.objects.filter(module_id=module.pk)
-            .order_by("position")
-            .values("pk", "position", "slug", "kind", "diary", "texts", "retired_at")
+    return _of_all([module])[module.pk]
+
+
+def _of_all(modules: Iterable[Module]) -> dict[int, _Content]:
+    """Module id -> content, with one query for all the modules not cached yet."""
+    found: dict[int, _Content] = {}
+    missing: dict[int, Module] = {}
+    for module in modules:
+        cached = _content.get(content_key(module))
+        if cached is None:
+            missing[module.pk] = module
+        else:
+            found[module.pk] = cached
+    if not missing:
+        return found
+    rows: dict[int, list[dict[str, Any]]] = {pk: [] for pk in missing}
+    query = (
+        Step.objects.filter(module_id__in=list(missing))
+        .order_by("module_id", "position")
+        .values("pk", "module_id", "position", "slug", "kind", "diary", "texts", "retired_at")
+    )
+    for row in query:
+        rows[row["module_id"]].append(dict(row))
+    for pk, module in missing.items():
+        content = _Content(
+            texts={row["pk"]: row["texts"] for row in rows[pk]},
+            steps=tuple(
+                {k: row[k] for k in ("pk", "position", "slug", "kind", "diary")}
+                for row in rows[pk]
+                if row["retired_at"] is None
+            ),
         )
-        texts = {row["pk"]: row["texts"] for row in rows}
-        current = tuple(
-            {k: row[k] for k in ("pk", "position", "slug", "kind", "diary")}
-            for row in rows
-            if row["retired_at"] is None
-        )
-        found = _Content(texts=texts, steps=current)
         if len(_content) >= MAX_ENTRIES:
             _content.pop(next(iter(_content)))
-        _content[key] = found
+        _content[content_key(module)] = found[pk] = content
     return found
 
 
 def step_texts(module: Module) -> dict[int, dict[str, Any]]:
     """Step id -> texts for every step of the module."""
     return _of(module).texts
+
+
+class StepRow(NamedTuple):
+    """A current step's columns other than its texts, named as the model's attributes."""
+
+    id: int
+    module_id: int
+    position: int
+    slug: str
+    kind: str
+    diary: str
+
+
+def active_steps(modules: Iterable[Module]) -> dict[int, tuple[StepRow, ...]]:
+    """Module id -> the module's current (not retired) steps in order, without their texts."""
+    contents = _of_all(modules)
+    return {
+        pk: tuple(
+            StepRow(row["pk"], pk, row["position"], row["slug"], row["kind"], row["diary"])
+            for row in content.steps
+        )
+        for pk, content in contents.items()
+    }
 
 
 def module_steps(module: Module) -> list[Step]:

@@ -14,7 +14,7 @@ byte, for every exercise of the programme in every language."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +49,7 @@ def render_fields(
     return skeleton.fill(views)
 
 
-def draw(views: list[FieldView], *, read_only: bool) -> SafeString:
+def draw(views: Sequence[FieldView | _SlotView], *, read_only: bool) -> SafeString:
     """The fields through the template, each value where it goes."""
     return mark_safe(render_to_string(TEMPLATE, {"fields": views, "read_only": read_only}))  # noqa: S308  # nosec B308, B703  # the template escapes
 
@@ -117,14 +117,11 @@ class _SlotView:
 
     @property
     def rows(self) -> list[RowView]:
-        return [
-            RowView(
-                row.number,
-                [_SlotView(cell, self._slots) for cell in row.cells],
-                row.hidden,  # type: ignore[misc]
-            )
-            for row in self._view.rows
-        ]
+        rows = []
+        for row in self._view.rows:
+            cells: list[Any] = [_SlotView(cell, self._slots) for cell in row.cells]
+            rows.append(RowView(row.number, cells, row.hidden))
+        return rows
 
 
 class _SlotChoice(Choice):

@@ -19,7 +19,7 @@ from modules.access import (
     programme_enabled_for,
     programme_for,
 )
-from modules.content_cache import step_texts
+from modules.content_cache import StepRow, active_steps, step_texts
 from modules.loader import MODULE_COUNT
 from modules.models import (
     HomeworkStatus,
@@ -63,6 +63,8 @@ class ModuleState:
     opens_at: datetime | None = None
     waits_for_previous: bool = False
     waits_for_therapist: bool = False
+    # The module's first current step not done yet (None once all are), from the content cache.
+    first_step_not_done: StepRow | None = None
 
     @property
     def is_open(self) -> bool:
@@ -108,42 +110,42 @@ class ModuleState:
 
 
 def module_states(programme: ParticipantProgramme) -> list[ModuleState]:
-    """Every module with its status and progress (three queries)."""
+    """Every module with its status and progress (two queries: the steps done and the homework
+    sent; each module's steps come from the content cache)."""
     participant_id = programme.enrolment.participant_id
-    totals = dict(
-        Step.objects.active()
-        .filter(module__in=programme.modules)
-        .values_list("module_id")
-        .annotate(n=models.Count("id"))
-        .values_list("module_id", "n")
-    )
-    done = dict(
+    steps = active_steps(programme.modules)
+    # Done steps of retired steps or modules are read too, and counted nowhere.
+    done = set(
         StepProgress.objects.filter(
-            participant_id=participant_id, completed_at__isnull=False, step__retired_at__isnull=True
-        )
-        .values_list("step__module_id")
-        .annotate(n=models.Count("id"))
-        .values_list("step__module_id", "n")
+            participant_id=participant_id, completed_at__isnull=False
+        ).values_list("step_id", flat=True)
     )
     latest: dict[int, HomeworkSubmission] = {}
     unread: dict[int, list[HomeworkSubmission]] = {}
-    for submission in HomeworkSubmission.objects.filter(participant_id=participant_id).order_by(
-        "-submitted_at"
+    # Only what the states read (status, and whether there is feedback not read yet), not what
+    # was sent (`snapshot`): cheaper to load, and a later read of another field is a query.
+    for submission in (
+        HomeworkSubmission.objects.filter(participant_id=participant_id)
+        .only("module", "status", "submitted_at", "feedback", "feedback_read_at")
+        .order_by("-submitted_at")
     ):
         latest.setdefault(submission.module_id, submission)
         if submission.has_unread_feedback:
             unread.setdefault(submission.module_id, []).append(submission)
-    states = [
-        ModuleState(
-            module=module,
-            row=programme.row_for(module),
-            steps_total=totals.get(module.pk, 0),
-            steps_done=done.get(module.pk, 0),
-            homework=latest.get(module.pk),
-            unread_feedback=unread.get(module.pk, []),
+    states = []
+    for module in programme.modules:
+        current = steps.get(module.pk, ())
+        states.append(
+            ModuleState(
+                module=module,
+                row=programme.row_for(module),
+                steps_total=len(current),
+                steps_done=sum(1 for step in current if step.id in done),
+                homework=latest.get(module.pk),
+                unread_feedback=unread.get(module.pk, []),
+                first_step_not_done=next((step for step in current if step.id not in done), None),
+            )
         )
-        for module in programme.modules
-    ]
     _explain_next_opening(states)
     return states
 
@@ -191,7 +193,9 @@ class ProgrammeSummary:
 
 def participant_summary(user: User) -> ProgrammeSummary | None:
     """The programme panel of the participant's home page, or None when the participant's arm has
-    no programme. Fixed cost: seven queries at most, whatever the history."""
+    no programme. Fixed cost, whatever the history: programme_for's queries, the steps done and
+    the homework sent (each module's steps and the next step's title from the content cache),
+    and whether there is a therapist when the next thing to do is the homework."""
     if not programme_enabled_for(user):
         return None
     programme = programme_for(user)
@@ -199,8 +203,8 @@ def participant_summary(user: User) -> ProgrammeSummary | None:
     opened = [s for s in states if s.is_open]
     current = next((s for s in opened if not s.is_completed), opened[-1] if opened else None)
     next_step = None
-    if current is not None:
-        next_step = first_unfinished_step(user, current.module)
+    if current is not None and current.first_step_not_done is not None:
+        next_step = _step(current.module, current.first_step_not_done)
     # The feedback to read first: the newest, from the submissions module_states has read.
     with_feedback = [s for s in states if s.unread_feedback]
     newest = max(with_feedback, key=lambda s: s.unread_feedback[0].submitted_at, default=None)
@@ -217,22 +221,10 @@ def participant_summary(user: User) -> ProgrammeSummary | None:
     )
 
 
-def first_unfinished_step(user: User, module: Module) -> Step | None:
-    """The module's first step not marked done (one query; the title from the content cache)."""
-    done = StepProgress.objects.filter(
-        participant=user, step=models.OuterRef("pk"), completed_at__isnull=False
-    )
-    step = (
-        Step.objects.active()
-        .filter(module=module)
-        .exclude(models.Exists(done))
-        .defer("texts")
-        .order_by("position")
-        .first()
-    )
-    if step is not None:
-        step.module = module
-        step.texts = step_texts(module).get(step.pk, {})
+def _step(module: Module, row: StepRow) -> Step:
+    """A step of the content cache as a model instance, its texts from the cache too."""
+    step = Step(**row._asdict(), texts=step_texts(module).get(row.id, {}), retired_at=None)
+    step.module = module
     return step
 
 

@@ -167,12 +167,9 @@ class WeekSummary:
 
 
 def week_of(participant: User, plan: ActivityPlan | None, start: date | None = None) -> WeekSummary:
-    """The week starting on Monday `start` (default: this week) against the plan: one query
-    for the week's entries."""
-    today = local_today(participant)
-    start = monday_of(start or today)
-    summary = WeekSummary(start=start, today=today, plan=plan, entries=[])
-    summary.entries = list(ActivityEntry.objects.of(participant).between(start, summary.end))
+    """The week starting on Monday `start` (default: this week) against the plan, day by day
+    and activity by activity: one query for the week's entries."""
+    summary = _week_totals(participant, plan, start)
     minutes: dict[date, int] = {}
     sessions: dict[date, int] = {}
     for entry in summary.entries:
@@ -190,15 +187,15 @@ def week_of(participant: User, plan: ActivityPlan | None, start: date | None = N
         planned_daily = -(-weekly // WEEK)
     scale = max([planned_daily, *minutes.values()], default=0)
     for offset in range(WEEK):
-        day = start + timedelta(days=offset)
+        day = summary.start + timedelta(days=offset)
         summary.days.append(
             DayRow(
                 day=day,
                 minutes=minutes.get(day, 0),
                 sessions=sessions.get(day, 0),
                 percent=_percent(minutes.get(day, 0), scale),
-                is_today=day == today,
-                is_future=day > today,
+                is_today=day == summary.today,
+                is_future=day > summary.today,
             )
         )
     summary.activities = _by_activity(plan, summary.entries)
@@ -206,6 +203,18 @@ def week_of(participant: User, plan: ActivityPlan | None, start: date | None = N
     for entry in summary.entries:
         by_intensity[entry.intensity] = by_intensity.get(entry.intensity, 0) + entry.minutes
     summary.intensity_minutes = [(label, by_intensity[value]) for value, label in Intensity.choices]
+    return summary
+
+
+def _week_totals(
+    participant: User, plan: ActivityPlan | None, start: date | None = None
+) -> WeekSummary:
+    """The week's entries against the plan's target, without the rows by day and by activity
+    (one query; the plan's activities are not read)."""
+    today = local_today(participant)
+    start = monday_of(start or today)
+    summary = WeekSummary(start=start, today=today, plan=plan, entries=[])
+    summary.entries = list(ActivityEntry.objects.of(participant).between(start, summary.end))
     return summary
 
 
@@ -252,33 +261,45 @@ def next_visit(rows: list[VisitRow]) -> PhysioVisit | None:
 
 @dataclass(frozen=True)
 class ActivityPanel:
-    """What the participant's home page says about activity: this week against the plan,
-    what was logged today, and the next visit."""
+    """What the participant's home page says about activity: with a plan, this week against its
+    target and what was logged today; and when the next visit is."""
 
-    week: WeekSummary
+    week: WeekSummary | None
     today_minutes: int
-    next_visit: PhysioVisit | None
+    next_visit_at: datetime | None
 
     @property
     def plan(self) -> ActivityPlan | None:
-        return self.week.plan
+        return self.week.plan if self.week is not None else None
 
 
 def activity_panel(participant: User) -> ActivityPanel | None:
-    """For the participant's home page (four queries at most); None when there is neither a
-    plan nor a visit booked yet, so the page stays quiet about it."""
-    plan = plan_of(participant)
+    """For the participant's home page; None when there is neither a plan nor a visit booked
+    yet, so the page stays quiet about it. One query for the plan and the next visit together,
+    and with a plan one for the week's entries."""
     upcoming = (
-        PhysioVisit.objects.of(participant)
+        PhysioVisit.objects.filter(participant=OuterRef("pk"))
         .upcoming(timezone.now())
         .order_by("scheduled_at")
-        .first()
     )
-    if plan is None and upcoming is None:
-        return None
-    week = week_of(participant, plan)
+    # From the participant's row, so that one query answers with or without a plan.
+    found = (
+        User.objects.filter(pk=participant.pk)
+        .select_related("activity_plan")
+        .only("pk", "activity_plan")
+        .annotate(next_visit_at=Subquery(upcoming.values("scheduled_at")[:1]))
+        .get()
+    )
+    # Without a plan the reverse one-to-one raises an AttributeError (RelatedObjectDoesNotExist).
+    plan: ActivityPlan | None = getattr(found, "activity_plan", None)
+    if plan is None:
+        if found.next_visit_at is None:
+            return None
+        return ActivityPanel(week=None, today_minutes=0, next_visit_at=found.next_visit_at)
+    plan.participant = participant
+    week = _week_totals(participant, plan)
     today = sum(entry.minutes for entry in week.entries if entry.performed_on == week.today)
-    return ActivityPanel(week=week, today_minutes=today, next_visit=upcoming)
+    return ActivityPanel(week=week, today_minutes=today, next_visit_at=found.next_visit_at)
 
 
 def with_visits_attended(participants: UserQuerySet) -> UserQuerySet:

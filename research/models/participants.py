@@ -23,6 +23,7 @@ from modules.models import ENROLMENT_CACHE_ATTR, Enrolment
 from research.models.allocation import Allocation
 from research.models.study import (
     AlreadyRandomised,
+    Arm,
     NotReadyForRandomisation,
     Receives,
     ResearchError,
@@ -33,7 +34,6 @@ from research.models.study import (
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from research.models.study import Arm
 
 
 class WithdrawalReason(models.TextChoices):
@@ -327,15 +327,20 @@ def withhold_programme(participant: User) -> None:
 
 def awaiting_allocation(participant: User) -> StudyParticipant | None:
     """The participant's place in a study with arms while randomisation is still to come
-    (not withdrawn); None otherwise. The home page says what happens next from this."""
-    member = (
-        StudyParticipant.objects.visible_to(participant)
-        .filter(randomised_at__isnull=True, withdrawn_at__isnull=True)
-        .select_related("study")
-        .first()
+    (not withdrawn); None otherwise. The home page says what happens next from this: one
+    query for most participants, two for those waiting (their study, if it has arms)."""
+    # One row at most (a participant takes part in one study), so no ordering: cheaper to build.
+    waiting = StudyParticipant.objects.visible_to(participant).filter(
+        randomised_at__isnull=True, withdrawn_at__isnull=True
     )
-    if member is None or not member.study.has_arms:
+    member = next(iter(waiting.order_by()[:1]), None)
+    if member is None:
         return None
+    arms = Arm.objects.filter(study=models.OuterRef("pk"))
+    study = Study.objects.filter(models.Exists(arms), pk=member.study_id).first()
+    if study is None:
+        return None
+    member.study = study
     return member
 
 

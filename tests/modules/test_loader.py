@@ -249,3 +249,31 @@ def test_it_serves_a_changed_step_s_new_text_once_load_programme_has_changed_it(
     assert "Ta dig gärna en stund" in after and "Ta gärna en stund" not in after
     # A module whose steps did not change keeps its key, and its cached texts.
     assert "module what-is-stress" not in report.updated
+
+
+def test_the_home_page_counts_and_links_the_steps_load_programme_has_changed(
+    content, client, participant
+):
+    from django.urls import reverse
+
+    from modules.models import Enrolment
+
+    load_programme(content)
+    Enrolment.enrol(participant)
+    client.force_login(participant)
+    client.post(reverse("modules:step-complete", args=[1, "welcome"]))
+    before = client.get(reverse("home")).content.decode()
+    assert "1 av 8 steg klara" in before and "Nästa steg: Så går programmet till" in before
+    assert reverse("modules:step-detail", args=[1, "how-it-works"]) in before
+    # The step after the one done goes, in both languages: module 1 has seven steps now.
+    for language in ("sv", "en"):
+        path = content / language / "01-welcome.md"
+        text = path.read_text(encoding="utf-8")
+        start = text.index("::: step text how-it-works")
+        end = text.index("::: step text your-therapist")
+        path.write_text(text[:start] + text[end:], encoding="utf-8")
+    assert "step welcome/how-it-works" in load_programme(content).retired
+    after = client.get(reverse("home")).content.decode()
+    assert "1 av 7 steg klara" in after and "Nästa steg: Din terapeut" in after
+    assert reverse("modules:step-detail", args=[1, "your-therapist"]) in after
+    assert reverse("modules:step-detail", args=[1, "how-it-works"]) not in after

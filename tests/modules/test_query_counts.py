@@ -27,11 +27,12 @@ STEP_PAGE_BUDGET = 9 + 2
 AUTOSAVE_BUDGET = 13
 # The diary step reads its entries and their chart data instead of one answer.
 DIARY_PAGE_BUDGET = 11 + 2
-# The participant's home: session, user, unread messages, questionnaires due (2), the programme
-# (enrolment, modules, module progress), each module's steps and steps done, the homework sent
-# (with the feedback not yet read), the first step not done, the activity panel (2), the study
-# and whether there is a therapist.
-HOME_PAGE_BUDGET = 16
+# The participant's home: session, user, unread messages, the questionnaires due (the time
+# points with the participant's questionnaires joined), the programme (enrolment, modules,
+# module progress), the steps done, the homework sent (with the feedback not yet read), the
+# activity panel (plan and next visit together), the study and whether there is a therapist.
+# Each module's steps and the next step's title come from the content cache.
+HOME_PAGE_BUDGET = 12
 
 
 @pytest.fixture
