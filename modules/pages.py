@@ -265,11 +265,7 @@ def build_module_page(states: list[ModuleState], module: Module, participant: Us
     state = next(s for s in states if s.module.pk == module.pk)
     following = next((s for s in states if s.module.number == (module.number or 0) + 1), None)
     steps = module_steps(module)
-    done = set(
-        StepProgress.objects.filter(
-            participant=participant, step__in=steps, completed_at__isnull=False
-        ).values_list("step_id", flat=True)
-    )
+    done = state.done_step_ids
     submissions = HomeworkSubmission.objects.visible_to(participant).filter(module=module)
     shown = list(submissions.select_related("reviewer"))
     if any(submission.has_unread_feedback for submission in shown):

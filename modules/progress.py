@@ -65,6 +65,8 @@ class ModuleState:
     waits_for_therapist: bool = False
     # The module's first current step not done yet (None once all are), from the content cache.
     first_step_not_done: StepRow | None = None
+    # The ids of the module's current steps marked done.
+    done_step_ids: frozenset[int] = frozenset()
 
     @property
     def is_open(self) -> bool:
@@ -144,6 +146,7 @@ def module_states(programme: ParticipantProgramme) -> list[ModuleState]:
                 homework=latest.get(module.pk),
                 unread_feedback=unread.get(module.pk, []),
                 first_step_not_done=next((step for step in current if step.id not in done), None),
+                done_step_ids=frozenset(step.id for step in current if step.id in done),
             )
         )
     _explain_next_opening(states)

@@ -18,21 +18,25 @@ from tests.modules.helpers import post_data, step
 
 pytestmark = pytest.mark.django_db
 
-# A return visit to a step: session, user, enrolment, modules, module progress, the module's
-# steps (access check and navigation), step progress, answer, and the visit started (nothing
-# closes the previous one). 9, plus the unread-messages count in the navigation and whether a
-# therapist will read the homework (the finishing wording): one query each, whatever the
-# history.
-STEP_PAGE_BUDGET = 9 + 2
+# A return visit to a step: session, user, enrolment, modules, module progress, step progress,
+# answer, the visit started (nothing closes the previous one), and the page header's one query
+# (unread messages, and whether a therapist will read the homework): 9, whatever the history.
+# The module's steps (access check and navigation) and their texts come from the content cache.
+STEP_PAGE_BUDGET = 9
 AUTOSAVE_BUDGET = 13
-# The diary step reads its entries and their chart data instead of one answer.
-DIARY_PAGE_BUDGET = 11 + 2
+# The diary step reads its entries (and its chart from them) instead of one answer, and the
+# homework it belongs to.
+DIARY_PAGE_BUDGET = 10
 # The participant's home: session, user, unread messages, the questionnaires due (the time
 # points with the participant's questionnaires joined), the programme (enrolment, modules,
 # module progress), the steps done, the homework sent (with the feedback not yet read), the
 # activity panel (plan and next visit together), the study and whether there is a therapist.
 # Each module's steps and the next step's title come from the content cache.
 HOME_PAGE_BUDGET = 12
+# A module's page: session, user, the programme (enrolment, modules, module progress), the
+# steps done, the homework sent (the states), this module's homework with its reviewer, and the
+# header. Its steps come from the content cache; feedback is marked read only when there is some.
+MODULE_PAGE_BUDGET = 9
 
 
 @pytest.fixture
@@ -134,6 +138,16 @@ def test_programme_pages_cost_the_same_for_a_beginner_and_a_veteran(
     assert counts[0] == counts[1], counts
     if name == "home":
         assert counts[1] <= HOME_PAGE_BUDGET, counts
+
+
+def test_the_module_page_costs_the_same_for_a_beginner_and_a_veteran(client, beginner, veteran):
+    counts = []
+    for participant, _exercise in (beginner, veteran):
+        client.force_login(participant)
+        url = reverse("modules:module-detail", args=[1])
+        client.get(url)
+        counts.append(count(client, "get", url))
+    assert counts[0] == counts[1] <= MODULE_PAGE_BUDGET, counts
 
 
 def writes_of(queries: CaptureQueriesContext) -> list[str]:
