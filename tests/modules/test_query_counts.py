@@ -27,12 +27,13 @@ AUTOSAVE_BUDGET = 13
 # The diary step reads its entries (and its chart from them) instead of one answer, and the
 # homework it belongs to.
 DIARY_PAGE_BUDGET = 10
-# The participant's home: session, user, unread messages, the questionnaires due (the time
-# points with the participant's questionnaires joined), the programme (enrolment, modules,
-# module progress), the steps done, the homework sent (with the feedback not yet read), the
-# activity panel (plan and next visit together), the study and whether there is a therapist.
+# The participant's home: session, user, the header (unread messages and whether there is a
+# therapist), the questionnaires due (the time points with the participant's questionnaires
+# joined), the programme (enrolment, modules, module progress), the steps done, the homework
+# sent (with the feedback not yet read), the activity panel (plan and next visit together) and
+# the study.
 # Each module's steps and the next step's title come from the content cache.
-HOME_PAGE_BUDGET = 12
+HOME_PAGE_BUDGET = 11
 # A module's page: session, user, the programme (enrolment, modules, module progress), the
 # steps done, the homework sent (the states), this module's homework with its reviewer, and the
 # header. Its steps come from the content cache; feedback is marked read only when there is some.
