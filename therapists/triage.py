@@ -40,7 +40,7 @@ from assessments.triage import (
     overdue_questionnaires,
     risk_flags,
 )
-from modules.models import HomeworkSubmission
+from modules.models import HomeworkSubmission, Module
 from therapists.access import caseload_of
 from therapists.models import Message
 from therapists.participants import Participant
@@ -146,25 +146,31 @@ def _url_builder(name: str, arity: int) -> Callable[..., str]:
 def homework_to_review(
     *, therapist: User, participant_ids: QuerySet[Any], now: datetime
 ) -> Iterator[TriageItem]:
-    submissions = (
+    rows = (
         HomeworkSubmission.objects.awaiting_review()
         .filter(participant_id__in=participant_ids)
-        .select_related("module")
-        .order_by("submitted_at")
-        # Not the snapshot of the answers: the queue shows the module and the time only.
-        .only("pk", "participant_id", "submitted_at", "module__number", "module__texts")
+        .order_by()  # collect() sorts
+        # Columns, not model instances (nor the snapshot of the answers): the queue shows the
+        # module and the time only.
+        .values_list(
+            "pk", "participant_id", "submitted_at", "module_id", "module__number", "module__texts"
+        )
     )
     url = _url_builder("therapists:review", 2)
     label = _("Review homework")
     reason = _("Homework for module %(number)s (%(title)s) waits for review")
-    for submission in submissions:
+    reasons: dict[int, str] = {}  # by module: the same few modules over and over
+    for pk, participant_id, submitted_at, module_id, number, texts in rows:
+        if module_id not in reasons:
+            title = Module(number=number, texts=texts).title
+            reasons[module_id] = reason % {"number": number, "title": title}
         yield TriageItem(
-            participant_id=submission.participant_id,
+            participant_id=participant_id,
             kind="homework",
             priority=Priority.HOMEWORK,
-            since=submission.submitted_at,
-            reason=reason % {"number": submission.module.number, "title": submission.module.title},
-            action_url=url(submission.participant_id, submission.pk),
+            since=submitted_at,
+            reason=reasons[module_id],
+            action_url=url(participant_id, pk),
             action_label=label,
         )
 
@@ -206,6 +212,7 @@ def inactive_participants(
     rows = (
         Participant.objects.filter(pk__in=participant_ids)
         .inactive_since(now - inactive_after())
+        .order_by()  # collect() sorts
         .values_list("pk", F("last_active_at"))
     )
     url = _url_builder("therapists:messages", 1)
