@@ -88,18 +88,15 @@ Source = Callable[..., Iterable["TriageItem | Mapping[str, Any]"]]
 
 @dataclass(frozen=True)
 class QueueRow:
-    """An item with the participant it is about, ready for the dashboard."""
+    """An item with the participant it is about, ready for the dashboard: what the row shows is
+    worked out once here, so that the template looks each value up once."""
 
     item: TriageItem
     participant: User
-
-    @property
-    def label(self) -> str:
-        return str(KINDS.get(self.item.kind, (self.item.kind, ""))[0])
-
-    @property
-    def tone(self) -> str:
-        return KINDS.get(self.item.kind, ("", "muted"))[1]
+    name: str  # the participant's display name
+    overview_url: str
+    label: str  # the kind, in words
+    tone: str  # the badge's tone
 
 
 def collect(therapist: User, *, now: datetime) -> list[TriageItem]:
@@ -118,10 +115,24 @@ def collect(therapist: User, *, now: datetime) -> list[TriageItem]:
 def with_participants(items: Iterable[TriageItem]) -> Iterator[QueueRow]:
     """Attach the participants to a page of items, in one query."""
     items = list(items)
-    people = User.objects.in_bulk({item.participant_id for item in items})
+    # The columns the row shows (display_name falls back to the study id, then the e-mail).
+    people = User.objects.only("pk", "first_name", "last_name", "study_id", "email").in_bulk(
+        {item.participant_id for item in items}
+    )
+    overview = _url_builder("therapists:overview", 1)
     for item in items:
-        if item.participant_id in people:
-            yield QueueRow(item=item, participant=people[item.participant_id])
+        person = people.get(item.participant_id)
+        if person is None:
+            continue
+        label, tone = KINDS.get(item.kind, (item.kind, "muted"))
+        yield QueueRow(
+            item=item,
+            participant=person,
+            name=person.display_name,
+            overview_url=overview(person.pk),
+            label=str(label),
+            tone=tone,
+        )
 
 
 # --- Built-in sources ----------------------------------------------------------------------
