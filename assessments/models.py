@@ -365,10 +365,11 @@ class RiskFlagQuerySet(models.QuerySet["RiskFlag"]):
         return self.annotate(urgency=severity).order_by("-urgency", "raised_at", "pk")
 
 
-def urgency(flag: RiskFlag) -> tuple[int, datetime, int]:
-    """The sort key of `RiskFlagQuerySet.by_urgency`, for flags already read: sorting a few
-    rows costs less than building the CASE into the query."""
-    return (-flag.severity, flag.raised_at, flag.pk)
+def urgency(flag: Any) -> tuple[int, datetime, int]:
+    """The sort key of `RiskFlagQuerySet.by_urgency`, for flags already read (instances, or rows
+    of `values_list(..., named=True)` with level, raised_at and pk): sorting a few rows costs
+    less than building the CASE into the query."""
+    return (-RISK_SEVERITY.get(flag.level, 0), flag.raised_at, flag.pk)
 
 
 class RiskFlag(models.Model):

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from assessments.history import format_score
-from assessments.models import RiskFlag, TimePoint, urgency
+from assessments.labels import instrument_title, scale_label
+from assessments.models import RISK_SEVERITY, RiskFlag, RiskLevel, TimePoint, urgency
 from assessments.schedules import Status, schedule_for, window_candidates
 
 if TYPE_CHECKING:
@@ -40,23 +41,32 @@ def risk_flags(
     *, therapist: User, participant_ids: QuerySet[Any], now: datetime
 ) -> Iterator[dict[str, Any]]:
     """One item per open risk flag, the more urgent level first within the kind."""
-    flags = RiskFlag.objects.open().filter(participant_id__in=participant_ids).order_by()
+    # The columns the item needs, not model instances (a caseload of a thousand has dozens).
+    flags = (
+        RiskFlag.objects.open()
+        .filter(participant_id__in=participant_ids)
+        .order_by()
+        .values_list(
+            "pk", "participant_id", "instrument", "scale", "value", "level", "raised_at", named=True
+        )
+    )
     url = _scores_url()
     reason = _("%(instrument)s %(scale)s %(value)s: %(level)s")
     label = _("See the scores")
+    levels = dict(RiskLevel.choices)
     for flag in sorted(flags, key=urgency):
         yield {
             "participant_id": flag.participant_id,
             "kind": "risk",
             # A referral outranks a probable case among risk items.
-            "priority": RISK_PRIORITY + flag.severity,
+            "priority": RISK_PRIORITY + RISK_SEVERITY.get(flag.level, 0),
             "since": flag.raised_at,
             "reason": reason
             % {
-                "instrument": flag.instrument_title,
-                "scale": flag.scale_label.lower(),
+                "instrument": instrument_title(flag.instrument),
+                "scale": scale_label(flag.instrument, flag.scale).lower(),
                 "value": format_score(flag.value),
-                "level": flag.get_level_display().lower(),
+                "level": str(levels.get(flag.level, flag.level)).lower(),
             },
             "action_url": url(flag.participant_id),
             "action_label": label,
