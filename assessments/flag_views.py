@@ -25,7 +25,7 @@ from accounts.decorators import therapist_required
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessLog, Role, User
 from assessments.flags import RiskRule, explain, risk_rules
-from assessments.models import RiskFlag
+from assessments.models import RiskFlag, urgency
 
 NOTE_MAX_LENGTH = 500
 
@@ -68,15 +68,24 @@ def shown(
 def open_flags_for(user: User, *, participant: User | None = None) -> list[ShownFlag]:
     """The open flags `user` sees about `participant`, or, without one, those routed to `user`
     (the dashboard), most urgent first. One query."""
-    flags = RiskFlag.objects.open().for_staff(user)
-    flags = (
-        flags.filter(participant=participant)
-        if participant is not None
-        else flags.filter(assigned_to=user)
-    )
+    flags = RiskFlag.objects.open().for_staff(user).order_by()
+    if participant is not None:
+        rows = list(
+            flags.filter(participant=participant).select_related(
+                "participant", "assigned_to", "questionnaire__time_point"
+            )
+        )
+    else:
+        # Routed to `user`: the person they are assigned to need not be read again.
+        rows = list(
+            flags.filter(assigned_to=user).select_related(
+                "participant", "questionnaire__time_point"
+            )
+        )
+        for flag in rows:
+            flag.assigned_to = user
     rules = risk_rules()
-    rows = flags.select_related("participant", "assigned_to", "questionnaire__time_point")
-    return [shown(flag, user, rules=rules) for flag in rows.by_urgency()]
+    return [shown(flag, user, rules=rules) for flag in sorted(rows, key=urgency)]
 
 
 def open_flags_context(

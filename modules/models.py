@@ -810,7 +810,17 @@ class HomeworkSubmission(models.Model):
 
     class Meta:
         ordering = ["-submitted_at"]
-        indexes = [models.Index(fields=["participant", "module", "-submitted_at"])]
+        indexes = [
+            models.Index(fields=["participant", "module", "-submitted_at"]),
+            # Homework waiting for review, a small part of all submissions: the therapist's
+            # dashboard and digest look for it over a whole caseload, which otherwise reads
+            # every submission ever reviewed.
+            models.Index(
+                fields=["participant", "submitted_at"],
+                condition=models.Q(status="submitted"),
+                name="homework_waiting_idx",
+            ),
+        ]
         constraints = [
             # At most one submission per module waiting for the therapist or reviewed: a second
             # click (or a second tab) cannot queue the same homework twice.

@@ -371,6 +371,11 @@ class PageView(models.Model):
         indexes = [
             models.Index(fields=["staff", "-viewed_at"]),
             models.Index(fields=["participant", "-viewed_at"]),
+            # The staff member's open view (normally one), which every page view settles:
+            # without it, that lookup reads all the views the person ever made.
+            models.Index(
+                fields=["staff"], condition=models.Q(settled=False), name="pageview_open_idx"
+            ),
         ]
 
     def __str__(self) -> str:

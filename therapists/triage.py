@@ -32,7 +32,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.activity import inactive_after
+from accounts.activity import inactive_after, no_sign_in_after
 from accounts.models import User
 from assessments.triage import (
     QUESTIONNAIRE_PRIORITY,
@@ -40,7 +40,7 @@ from assessments.triage import (
     overdue_questionnaires,
     risk_flags,
 )
-from modules.models import HomeworkSubmission
+from modules.models import HomeworkSubmission, Module
 from therapists.access import caseload_of
 from therapists.models import Message
 from therapists.participants import Participant
@@ -88,18 +88,15 @@ Source = Callable[..., Iterable["TriageItem | Mapping[str, Any]"]]
 
 @dataclass(frozen=True)
 class QueueRow:
-    """An item with the participant it is about, ready for the dashboard."""
+    """An item with the participant it is about, ready for the dashboard: what the row shows is
+    worked out once here, so that the template looks each value up once."""
 
     item: TriageItem
     participant: User
-
-    @property
-    def label(self) -> str:
-        return str(KINDS.get(self.item.kind, (self.item.kind, ""))[0])
-
-    @property
-    def tone(self) -> str:
-        return KINDS.get(self.item.kind, ("", "muted"))[1]
+    name: str  # the participant's display name
+    overview_url: str
+    label: str  # the kind, in words
+    tone: str  # the badge's tone
 
 
 def collect(therapist: User, *, now: datetime) -> list[TriageItem]:
@@ -118,10 +115,24 @@ def collect(therapist: User, *, now: datetime) -> list[TriageItem]:
 def with_participants(items: Iterable[TriageItem]) -> Iterator[QueueRow]:
     """Attach the participants to a page of items, in one query."""
     items = list(items)
-    people = User.objects.in_bulk({item.participant_id for item in items})
+    # The columns the row shows (display_name falls back to the study id, then the e-mail).
+    people = User.objects.only("pk", "first_name", "last_name", "study_id", "email").in_bulk(
+        {item.participant_id for item in items}
+    )
+    overview = _url_builder("therapists:overview", 1)
     for item in items:
-        if item.participant_id in people:
-            yield QueueRow(item=item, participant=people[item.participant_id])
+        person = people.get(item.participant_id)
+        if person is None:
+            continue
+        label, tone = KINDS.get(item.kind, (item.kind, "muted"))
+        yield QueueRow(
+            item=item,
+            participant=person,
+            name=person.display_name,
+            overview_url=overview(person.pk),
+            label=str(label),
+            tone=tone,
+        )
 
 
 # --- Built-in sources ----------------------------------------------------------------------
@@ -146,25 +157,31 @@ def _url_builder(name: str, arity: int) -> Callable[..., str]:
 def homework_to_review(
     *, therapist: User, participant_ids: QuerySet[Any], now: datetime
 ) -> Iterator[TriageItem]:
-    submissions = (
+    rows = (
         HomeworkSubmission.objects.awaiting_review()
         .filter(participant_id__in=participant_ids)
-        .select_related("module")
-        .order_by("submitted_at")
-        # Not the snapshot of the answers: the queue shows the module and the time only.
-        .only("pk", "participant_id", "submitted_at", "module__number", "module__texts")
+        .order_by()  # collect() sorts
+        # Columns, not model instances (nor the snapshot of the answers): the queue shows the
+        # module and the time only.
+        .values_list(
+            "pk", "participant_id", "submitted_at", "module_id", "module__number", "module__texts"
+        )
     )
     url = _url_builder("therapists:review", 2)
     label = _("Review homework")
     reason = _("Homework for module %(number)s (%(title)s) waits for review")
-    for submission in submissions:
+    reasons: dict[int, str] = {}  # by module: the same few modules over and over
+    for pk, participant_id, submitted_at, module_id, number, texts in rows:
+        if module_id not in reasons:
+            title = Module(number=number, texts=texts).title
+            reasons[module_id] = reason % {"number": number, "title": title}
         yield TriageItem(
-            participant_id=submission.participant_id,
+            participant_id=participant_id,
             kind="homework",
             priority=Priority.HOMEWORK,
-            since=submission.submitted_at,
-            reason=reason % {"number": submission.module.number, "title": submission.module.title},
-            action_url=url(submission.participant_id, submission.pk),
+            since=submitted_at,
+            reason=reasons[module_id],
+            action_url=url(participant_id, pk),
             action_label=label,
         )
 
@@ -203,15 +220,24 @@ def unread_messages(
 def inactive_participants(
     *, therapist: User, participant_ids: QuerySet[Any], now: datetime
 ) -> Iterator[TriageItem]:
+    cutoff = now - inactive_after()
+    # Those with no sign-in or request since the cutoff, with their last activity over every
+    # source; the inactive ones are those whose last activity is not after the cutoff either.
+    # The rule of UserQuerySet.inactive_since, with its last comparison made on the rows read:
+    # its NOT EXISTS per source (eight subqueries more) took longer to build than to run.
     rows = (
         Participant.objects.filter(pk__in=participant_ids)
-        .inactive_since(now - inactive_after())
+        .filter(no_sign_in_after(cutoff))
+        .with_last_active()
+        .order_by()  # collect() sorts
         .values_list("pk", F("last_active_at"))
     )
     url = _url_builder("therapists:messages", 1)
     label = _("Send a message")
     reasons: dict[int, str] = {}
     for participant_id, last_active_at in rows:
+        if last_active_at > cutoff:
+            continue  # active in a module or a message after all
         idle = (now - last_active_at).days
         if idle not in reasons:
             reasons[idle] = ngettext(

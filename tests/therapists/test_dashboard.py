@@ -212,3 +212,43 @@ def test_the_workspace_speaks_swedish_to_a_swedish_therapist(
     client.force_login(therapist)
     html = client.get(reverse("therapists:dashboard")).content.decode()
     assert "<h1>Prioritering</h1>" in html and "Granska hemuppgift" in html
+
+
+def test_the_inactive_are_exactly_those_inactive_since_the_cutoff_finds(
+    therapist: User, programme: Any, site: Any
+) -> None:
+    """The source reads those without a sign-in since the cutoff and compares their last
+    activity itself; it must keep the same people as UserQuerySet.inactive_since, including
+    those who signed in long ago but worked in a module since, and those whose activity
+    predates the day they joined."""
+    from modules.models import Step, StepVisit
+    from tests.factories import make_participant
+    from therapists.access import caseload_of
+
+    now = timezone.now()
+    cutoff = now - timedelta(days=7)
+    step = Step.objects.active().first()
+    assert step is not None
+    moments = [None, now - timedelta(days=30), now - timedelta(days=7), now - timedelta(days=1)]
+    index = 0
+    for joined in moments[1:]:
+        for login in moments:
+            for visit in moments:
+                person = make_participant(site, f"i{index}@test.example", therapist=therapist)
+                index += 1
+                User.objects.filter(pk=person.pk).update(
+                    date_joined=joined, last_login=login, last_seen_at=login
+                )
+                if visit is not None:
+                    StepVisit.objects.create(
+                        participant=person, step=step, started_at=visit, last_active_at=visit
+                    )
+    caseload = caseload_of(therapist)
+    expected = dict(caseload.inactive_since(cutoff).values_list("pk", "last_active_at"))
+    items = list(
+        triage.inactive_participants(
+            therapist=therapist, participant_ids=caseload.values("pk"), now=now
+        )
+    )
+    assert {item.participant_id: item.since for item in items} == expected
+    assert 0 < len(expected) < index
