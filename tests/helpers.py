@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -44,3 +45,35 @@ def require_service(available: bool, reason: str) -> None:
     if os.environ.get("REQUIRE_SERVICES") == "1":
         pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def people_at_every_moment(site: Any, prefix: str, *, therapist: Any = None) -> int:
+    """Participants joined, last signed in and last at work in a module at every combination
+    of never, 30, 7 and 1 days ago (joined never "never"), for tests of who counts as inactive
+    since seven days ago. Returns how many were made."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from modules.models import Step, StepVisit
+    from tests.factories import make_participant
+
+    now = timezone.now()
+    step = Step.objects.active().first()
+    assert step is not None
+    moments = [None, now - timedelta(days=30), now - timedelta(days=7), now - timedelta(days=1)]
+    made = 0
+    for joined in moments[1:]:
+        for login in moments:
+            for visit in moments:
+                person = make_participant(site, f"{prefix}{made}@test.example", therapist=therapist)
+                made += 1
+                User.objects.filter(pk=person.pk).update(
+                    date_joined=joined, last_login=login, last_seen_at=login
+                )
+                if visit is not None:
+                    StepVisit.objects.create(
+                        participant=person, step=step, started_at=visit, last_active_at=visit
+                    )
+    return made

@@ -9,8 +9,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from modules.models import Step, StepVisit
-from tests.factories import make_participant
+from tests.helpers import people_at_every_moment
 
 pytestmark = pytest.mark.django_db
 
@@ -18,25 +17,8 @@ pytestmark = pytest.mark.django_db
 def test_it_keeps_exactly_the_people_whose_latest_activity_is_before_the_cutoff(
     site, programme
 ) -> None:
-    now = timezone.now()
-    cutoff = now - timedelta(days=7)
-    step = Step.objects.active().first()
-    assert step is not None
-    moments = [None, now - timedelta(days=30), now - timedelta(days=7), now - timedelta(days=1)]
-    index = 0
-    for joined in moments[1:]:
-        for login in moments:
-            for visit in moments:
-                person = make_participant(site, f"a{index}@test.example")
-                index += 1
-                assert joined is not None
-                User.objects.filter(pk=person.pk).update(
-                    date_joined=joined, last_login=login, last_seen_at=login
-                )
-                if visit is not None:
-                    StepVisit.objects.create(
-                        participant=person, step=step, started_at=visit, last_active_at=visit
-                    )
+    cutoff = timezone.now() - timedelta(days=7)
+    index = people_at_every_moment(site, "a")
     people = User.objects.participants()
     expected = {
         pk

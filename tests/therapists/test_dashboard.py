@@ -221,28 +221,12 @@ def test_the_inactive_are_exactly_those_inactive_since_the_cutoff_finds(
     activity itself; it must keep the same people as UserQuerySet.inactive_since, including
     those who signed in long ago but worked in a module since, and those whose activity
     predates the day they joined."""
-    from modules.models import Step, StepVisit
-    from tests.factories import make_participant
+    from tests.helpers import people_at_every_moment
     from therapists.access import caseload_of
 
     now = timezone.now()
     cutoff = now - timedelta(days=7)
-    step = Step.objects.active().first()
-    assert step is not None
-    moments = [None, now - timedelta(days=30), now - timedelta(days=7), now - timedelta(days=1)]
-    index = 0
-    for joined in moments[1:]:
-        for login in moments:
-            for visit in moments:
-                person = make_participant(site, f"i{index}@test.example", therapist=therapist)
-                index += 1
-                User.objects.filter(pk=person.pk).update(
-                    date_joined=joined, last_login=login, last_seen_at=login
-                )
-                if visit is not None:
-                    StepVisit.objects.create(
-                        participant=person, step=step, started_at=visit, last_active_at=visit
-                    )
+    index = people_at_every_moment(site, "i", therapist=therapist)
     caseload = caseload_of(therapist)
     expected = dict(caseload.inactive_since(cutoff).values_list("pk", "last_active_at"))
     items = list(
