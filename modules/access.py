@@ -60,10 +60,6 @@ def has_therapist(user: User) -> bool:
     return bool(cached)
 
 
-def knows_has_therapist(user: User) -> bool:
-    return getattr(user, _THERAPIST_CACHE_ATTR, None) is not None
-
-
 def remember_has_therapist(user: User, value: bool) -> None:
     """For a caller that found out in a query of its own (the header's unread count asks in
     the same query), so that `has_therapist` does not ask again in this request."""

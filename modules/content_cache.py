@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar, cast
 
 from modules.models import Module, Step
 
@@ -84,11 +84,6 @@ def _of_all(modules: Iterable[Module]) -> dict[int, _Content]:
     return found
 
 
-def step_texts(module: Module) -> dict[int, dict[str, Any]]:
-    """Step id -> texts for every step of the module."""
-    return _of(module).texts
-
-
 class StepRow(NamedTuple):
     """A current step's columns other than its texts, named as the model's attributes."""
 
@@ -149,7 +144,7 @@ def fragment(module: Module, key: tuple[Any, ...], build: Callable[[], T]) -> T:
         if len(_fragments) >= MAX_FRAGMENTS:
             _fragments.pop(next(iter(_fragments)))
         _fragments[full] = found
-    return found  # type: ignore[return-value]
+    return cast(T, found)
 
 
 def clear() -> None:

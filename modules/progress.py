@@ -19,7 +19,7 @@ from modules.access import (
     programme_enabled_for,
     programme_for,
 )
-from modules.content_cache import StepRow, active_steps, step_texts
+from modules.content_cache import StepRow, active_steps, module_steps
 from modules.loader import MODULE_COUNT
 from modules.models import (
     HomeworkStatus,
@@ -207,7 +207,8 @@ def participant_summary(user: User) -> ProgrammeSummary | None:
     current = next((s for s in opened if not s.is_completed), opened[-1] if opened else None)
     next_step = None
     if current is not None and current.first_step_not_done is not None:
-        next_step = _step(current.module, current.first_step_not_done)
+        wanted = current.first_step_not_done.id
+        next_step = next(s for s in module_steps(current.module) if s.pk == wanted)
     # The feedback to read first: the newest, from the submissions module_states has read.
     with_feedback = [s for s in states if s.unread_feedback]
     newest = max(with_feedback, key=lambda s: s.unread_feedback[0].submitted_at, default=None)
@@ -222,13 +223,6 @@ def participant_summary(user: User) -> ProgrammeSummary | None:
         next_opening=next_opening,
         unread_feedback=sum(len(s.unread_feedback) for s in with_feedback),
     )
-
-
-def _step(module: Module, row: StepRow) -> Step:
-    """A step of the content cache as a model instance, its texts from the cache too."""
-    step = Step(**row._asdict(), texts=step_texts(module).get(row.id, {}), retired_at=None)
-    step.module = module
-    return step
 
 
 def _next_action(
