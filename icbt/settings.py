@@ -229,6 +229,16 @@ else:
         "store_processed": False,
     }
 
+# What the templates draw the same for everyone alike (`{% cache %}` in partials/nav.html: the
+# navigation per language, roles, page and unread count), kept in each process's memory. Its
+# invalidation is the deployment: templates, translations and URLs change only with a new
+# process, which starts empty.
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template-fragments",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
+
 # Handing a task to the broker from a request: one quick retry, then give up (the callers catch
 # the error and leave the work in the database for a sweep), rather than Celery's default of
 # three, which would hold the request for several socket timeouts.

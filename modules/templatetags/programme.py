@@ -24,6 +24,12 @@ def has_therapist(context: template.Context) -> bool:
     return user is not None and user.is_authenticated and _has_therapist(user)
 
 
+@register.simple_tag(takes_context=True)
+def programme_enabled(context: template.Context) -> bool:
+    """`{% programme_enabled as has_programme %}`: whether the programme's links are shown."""
+    return _enabled(context)
+
+
 @register.inclusion_tag("modules/_nav.html", takes_context=True)
 def programme_nav(context: template.Context) -> dict[str, Any]:
     """The participant's links to the programme, or nothing for an arm without it."""
