@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import CareAssignment, CareRole
+from accounts.rows import build, columns, width
 from modules.content_cache import module_steps
 from modules.models import ENROLMENT_CACHE_ATTR, Enrolment, Module, ModuleProgress, Step
 
@@ -111,11 +113,65 @@ class ParticipantProgramme:
 
 
 def programme_for(user: User) -> ParticipantProgramme:
-    """Enrol if needed, open what the rule says is due, and return the programme (3 queries)."""
-    enrolment = get_enrolment_for_user(user)
-    modules = list(Module.objects.active())
-    rows = enrolment.open_due_modules(modules=modules)
+    """Enrol if needed, open what the rule says is due, and return the programme: one query
+    when nothing opens (the enrolment, the current modules and their progress rows read
+    together); the first visit and a module's opening cost a few more."""
+    if not user.is_authenticated or not user.is_participant:
+        raise Http404
+    read = _read_programme(user.pk)
+    if read is None:
+        # Not enrolled yet, or no current module: the general path.
+        enrolment = get_enrolment_for_user(user)
+        modules = list(Module.objects.active())
+        rows = enrolment.open_due_modules(modules=modules)
+    else:
+        enrolment, modules, rows = read
+        setattr(user, _CACHE_ATTR, enrolment)
+        if not enrolment.has_programme:
+            raise Http404
+        rows = enrolment.open_due_modules(modules=modules, rows=rows)
     return ParticipantProgramme(enrolment, modules, {row.module_id: row for row in rows})
+
+
+def _programme_sql() -> str:
+    # The tables' and columns' names come from the models, the participant as a parameter.
+    quote = connection.ops.quote_name
+    module, progress = quote(Module._meta.db_table), quote(ModuleProgress._meta.db_table)
+    enrolment = quote(Enrolment._meta.db_table)
+    select = f"{columns(Module, 'm')}, {columns(ModuleProgress, 'p')}, {columns(Enrolment, 'e')}"
+    return (
+        f"SELECT {select} FROM {module} m JOIN {enrolment} e ON e.participant_id = %s "  # noqa: S608
+        f"LEFT JOIN {progress} p ON p.module_id = m.id AND p.participant_id = e.participant_id "
+        # Module.objects.active(), in its order.
+        "WHERE m.number IS NOT NULL AND m.retired_at IS NULL ORDER BY m.number"
+    )
+
+
+def _read_programme(
+    participant_id: int,
+) -> tuple[Enrolment, list[Module], list[ModuleProgress]] | None:
+    """The enrolment, the current modules in order and the participant's progress rows of
+    them, in one statement; None when there is no enrolment or no current module."""
+    with connection.cursor() as cursor:
+        cursor.execute(_programme_sql(), [participant_id])
+        found = cursor.fetchall()
+    if not found:
+        return None
+    module_end = width(Module)
+    progress_end = module_end + width(ModuleProgress)
+    modules: list[Module] = []
+    rows: list[ModuleProgress] = []
+    for values in found:
+        module = build(Module, "m", values[:module_end])
+        assert module is not None
+        modules.append(module)
+        row = build(ModuleProgress, "p", values[module_end:progress_end])
+        if row is not None:
+            row.module = module
+            rows.append(row)
+    enrolment = build(Enrolment, "e", found[0][progress_end:])
+    assert enrolment is not None
+    return enrolment, modules, rows
 
 
 def get_module_for_user(user: User, number: int) -> Module:

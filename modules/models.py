@@ -279,14 +279,20 @@ class Enrolment(models.Model):
         return opening
 
     def open_due_modules(
-        self, *, now: datetime | None = None, modules: list[Module] | None = None
+        self,
+        *,
+        now: datetime | None = None,
+        modules: list[Module] | None = None,
+        rows: list[ModuleProgress] | None = None,
     ) -> list[ModuleProgress]:
         """Open what the rule says is due and return the participant's progress rows (with
-        their modules). Costs two queries when nothing opens."""
+        their modules). Costs two queries when nothing opens, none when the caller has read
+        the modules and their rows (modules.access.programme_for reads them in one)."""
         now = now or timezone.now()
         if modules is None:
             modules = list(Module.objects.active())
-        rows = self.progress_rows(modules)
+        if rows is None:
+            rows = self.progress_rows(modules)
         if not self.due_openings(modules, rows, now):
             return rows
         with transaction.atomic():

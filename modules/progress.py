@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 from modules.access import (
     ParticipantProgramme,
     has_therapist,
-    programme_enabled_for,
     programme_for,
 )
 from modules.content_cache import StepRow, active_steps, module_steps
@@ -199,9 +199,11 @@ def participant_summary(user: User) -> ProgrammeSummary | None:
     no programme. Fixed cost, whatever the history: programme_for's queries, the steps done and
     the homework sent (each module's steps and the next step's title from the content cache),
     and whether there is a therapist when the next thing to do is the homework."""
-    if not programme_enabled_for(user):
+    try:
+        programme = programme_for(user)
+    except Http404:
+        # An arm without the programme.
         return None
-    programme = programme_for(user)
     states = module_states(programme)
     opened = [s for s in states if s.is_open]
     current = next((s for s in opened if not s.is_completed), opened[-1] if opened else None)
