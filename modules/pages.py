@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString
 from accounts.rows import build, columns, width
 from modules.access import has_therapist
 from modules.charts import DiaryChart, diary_chart
-from modules.content_cache import module_steps
+from modules.content_cache import fragment, module_steps
 from modules.exercises import DiaryEntryForm, ExerciseForm, FieldView, Shown, describe
 from modules.form_html import render_fields
 from modules.models import (
@@ -170,14 +170,14 @@ def build_step_page(
         progress, answer = _progress_and_answer(participant, step, steps)
         read_answer = False
     done = {step_id for step_id, p in progress.items() if p.completed_at is not None}
+    # The same for every participant: drawn once per module content (content_cache).
+    urls = fragment(
+        module,
+        ("step-urls", preview, language, tuple(s.slug for s in steps)),
+        lambda: [step_url(s, module.number, preview=preview, language=language) for s in steps],
+    )
     links = [
-        StepLink(
-            s,
-            step_url(s, module.number, preview=preview, language=language),
-            s.pk in done,
-            s.pk == step.pk,
-        )
-        for s in steps
+        StepLink(s, url, s.pk in done, s.pk == step.pk) for s, url in zip(steps, urls, strict=True)
     ]
     index = next(i for i, link in enumerate(links, start=1) if link.current)
     page = StepPage(
@@ -188,10 +188,9 @@ def build_step_page(
     page.previous_url = links[index - 2].url if index > 1 else ""
     page.next_url = links[index].url if index < len(links) else ""
     if not preview:
-        args = [module.number, step.slug]
-        page.continue_url = reverse("modules:step-complete", args=args)
-        page.save_url = reverse("modules:answer-save", args=args)
-        page.submit_url = reverse("modules:homework-submit", args=[module.number])
+        page.continue_url, page.save_url, page.submit_url = fragment(
+            module, ("step-actions", step.slug), lambda: _action_urls(module, step)
+        )
     if participant is not None and step.is_homework:
         page.homework = (
             HomeworkSubmission.objects.filter(participant=participant, module=module)
@@ -213,6 +212,15 @@ def build_step_page(
         if navigation and spec.get("shows"):
             page.panel = render_panel(spec["shows"], participant)
     return page
+
+
+def _action_urls(module: Module, step: Step) -> tuple[str, str, str]:
+    args = [module.number, step.slug]
+    return (
+        reverse("modules:step-complete", args=args),
+        reverse("modules:answer-save", args=args),
+        reverse("modules:homework-submit", args=[module.number]),
+    )
 
 
 def _progress_and_answer(
@@ -295,11 +303,13 @@ def build_module_page(states: list[ModuleState], module: Module, participant: Us
     following = next((s for s in states if s.module.number == (module.number or 0) + 1), None)
     steps = module_steps(module)
     done = state.done_step_ids
-    submissions = HomeworkSubmission.objects.visible_to(participant).filter(module=module)
-    shown = list(submissions.select_related("reviewer"))
-    if any(submission.has_unread_feedback for submission in shown):
+    # The module's submissions, as the states read them.
+    shown = state.submissions
+    if state.unread_feedback:
         # Only then: a module page without new feedback to show writes nothing.
-        submissions.mark_feedback_read()
+        HomeworkSubmission.objects.visible_to(participant).filter(
+            module=module
+        ).mark_feedback_read()
     return ModulePage(
         state=state,
         following=following,
