@@ -59,6 +59,8 @@ class ModuleState:
     homework: HomeworkSubmission | None
     # The module's submissions whose feedback the participant has not read, newest first.
     unread_feedback: list[HomeworkSubmission] = field(default_factory=list)
+    # All the module's submissions, newest first (the module's page shows them).
+    submissions: list[HomeworkSubmission] = field(default_factory=list)
     # For the next module to open: when, if the date is known, and what it waits for.
     opens_at: datetime | None = None
     waits_for_previous: bool = False
@@ -122,29 +124,29 @@ def module_states(programme: ParticipantProgramme) -> list[ModuleState]:
             participant_id=participant_id, completed_at__isnull=False
         ).values_list("step_id", flat=True)
     )
-    latest: dict[int, HomeworkSubmission] = {}
-    unread: dict[int, list[HomeworkSubmission]] = {}
-    # Only what the states read (status, and whether there is feedback not read yet), not what
-    # was sent (`snapshot`): cheaper to load, and a later read of another field is a query.
+    sent: dict[int, list[HomeworkSubmission]] = {}
+    # Only what the states and the module's page show (status, dates, the feedback and whether
+    # it is read), not what was sent (`snapshot`): cheaper to load, and a later read of another
+    # field is a query.
     for submission in (
         HomeworkSubmission.objects.filter(participant_id=participant_id)
-        .only("module", "status", "submitted_at", "feedback", "feedback_read_at")
+        .only("module", "status", "submitted_at", "reviewed_at", "feedback", "feedback_read_at")
         .order_by("-submitted_at")
     ):
-        latest.setdefault(submission.module_id, submission)
-        if submission.has_unread_feedback:
-            unread.setdefault(submission.module_id, []).append(submission)
+        sent.setdefault(submission.module_id, []).append(submission)
     states = []
     for module in programme.modules:
         current = steps.get(module.pk, ())
+        submissions = sent.get(module.pk, [])
         states.append(
             ModuleState(
                 module=module,
                 row=programme.row_for(module),
                 steps_total=len(current),
                 steps_done=sum(1 for step in current if step.id in done),
-                homework=latest.get(module.pk),
-                unread_feedback=unread.get(module.pk, []),
+                homework=submissions[0] if submissions else None,
+                unread_feedback=[each for each in submissions if each.has_unread_feedback],
+                submissions=submissions,
                 first_step_not_done=next((step for step in current if step.id not in done), None),
                 done_step_ids=frozenset(step.id for step in current if step.id in done),
             )

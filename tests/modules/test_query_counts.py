@@ -18,26 +18,26 @@ from tests.modules.helpers import post_data, step
 
 pytestmark = pytest.mark.django_db
 
-# A return visit to a step: session, user, enrolment, modules, module progress, step progress,
-# answer, the visit started (nothing closes the previous one), and the page header's one query
-# (unread messages, and whether a therapist will read the homework): 9, whatever the history.
-# The module's steps (access check and navigation) and their texts come from the content cache.
-STEP_PAGE_BUDGET = 9
-AUTOSAVE_BUDGET = 13
-# The diary step reads its entries (and its chart from them) instead of one answer, and the
-# homework it belongs to.
-DIARY_PAGE_BUDGET = 10
+# A return visit to a step: session, user, the programme (enrolment, modules and module
+# progress in one statement), the module's step progress with the step's answer (one
+# statement), the visit started (nothing closes the previous one), and the page header's one
+# query (unread messages, and whether a therapist will read the homework): 6, whatever the
+# history. The module's steps (access check and navigation), their texts and their links come
+# from the content cache.
+STEP_PAGE_BUDGET = 6
+AUTOSAVE_BUDGET = 11
+# The diary step reads its entries (and its chart from them), and the homework it belongs to.
+DIARY_PAGE_BUDGET = 8
 # The participant's home: session, user, the header (unread messages and whether there is a
 # therapist), the questionnaires due (the time points with the participant's questionnaires
-# joined), the programme (enrolment, modules, module progress), the steps done, the homework
-# sent (with the feedback not yet read), the activity panel (plan and next visit together) and
-# the study.
+# joined), the programme (one statement), the steps done, the homework sent (with the feedback
+# not yet read), the activity panel (plan and next visit together) and the study.
 # Each module's steps and the next step's title come from the content cache.
-HOME_PAGE_BUDGET = 11
-# A module's page: session, user, the programme (enrolment, modules, module progress), the
-# steps done, the homework sent (the states), this module's homework with its reviewer, and the
-# header. Its steps come from the content cache; feedback is marked read only when there is some.
-MODULE_PAGE_BUDGET = 9
+HOME_PAGE_BUDGET = 9
+# A module's page: session, user, the programme (one statement), the steps done, the homework
+# sent (the states, which the page's homework section shows too), and the header. Its steps
+# come from the content cache; feedback is marked read only when there is some.
+MODULE_PAGE_BUDGET = 6
 
 
 @pytest.fixture
