@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, DateTimeField, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
 
 from accounts.models import User, UserQuerySet
+from accounts.rows import build, columns, width
 from physio.goals import goals_of
 from physio.models import (
     PLANNED_VISITS,
@@ -277,29 +279,39 @@ def activity_panel(participant: User) -> ActivityPanel | None:
     """For the participant's home page; None when there is neither a plan nor a visit booked
     yet, so the page stays quiet about it. One query for the plan and the next visit together,
     and with a plan one for the week's entries."""
-    upcoming = (
-        PhysioVisit.objects.filter(participant=OuterRef("pk"))
-        .upcoming(timezone.now())
-        .order_by("scheduled_at")
-    )
-    # From the participant's row, so that one query answers with or without a plan.
-    found = (
-        User.objects.filter(pk=participant.pk)
-        .select_related("activity_plan")
-        .only("pk", "activity_plan")
-        .annotate(next_visit_at=Subquery(upcoming.values("scheduled_at")[:1]))
-        .get()
-    )
-    # Without a plan the reverse one-to-one raises an AttributeError (RelatedObjectDoesNotExist).
-    plan: ActivityPlan | None = getattr(found, "activity_plan", None)
+    plan, next_visit_at = _plan_and_next_visit(participant)
     if plan is None:
-        if found.next_visit_at is None:
+        if next_visit_at is None:
             return None
-        return ActivityPanel(week=None, today_minutes=0, next_visit_at=found.next_visit_at)
+        return ActivityPanel(week=None, today_minutes=0, next_visit_at=next_visit_at)
     plan.participant = participant
     week = _week_totals(participant, plan)
     today = sum(entry.minutes for entry in week.entries if entry.performed_on == week.today)
-    return ActivityPanel(week=week, today_minutes=today, next_visit_at=found.next_visit_at)
+    return ActivityPanel(week=week, today_minutes=today, next_visit_at=next_visit_at)
+
+
+def _plan_and_next_visit(participant: User) -> tuple[ActivityPlan | None, datetime | None]:
+    """The participant's plan and their next visit (`PhysioVisit.objects.upcoming`), in one
+    statement with or without a plan: the home page runs it for every participant (see
+    accounts.rows). tests/physio/test_activity_read.py holds it to the ORM's reads."""
+    quote = connection.ops.quote_name
+    plans, visits = quote(ActivityPlan._meta.db_table), quote(PhysioVisit._meta.db_table)
+    sql = (
+        f"SELECT {columns(ActivityPlan, 'ap')}, {columns(PhysioVisit, 'v')} "  # noqa: S608
+        "FROM (SELECT 1 AS one) x "
+        f"LEFT JOIN {plans} ap ON ap.participant_id = %s "
+        f"LEFT JOIN {visits} v ON v.id = (SELECT u.id FROM {visits} u WHERE u.participant_id = %s "
+        "AND u.attended IS NULL AND u.scheduled_at >= %s ORDER BY u.scheduled_at, u.id LIMIT 1)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [participant.pk, participant.pk, timezone.now()])
+        found = cursor.fetchone()
+    split = width(ActivityPlan)
+    plan = build(ActivityPlan, "ap", found[:split])
+    visit = build(PhysioVisit, "v", found[split:])
+    if plan is not None:
+        plan.participant = participant
+    return plan, visit.scheduled_at if visit is not None else None
 
 
 def with_visits_attended(participants: UserQuerySet) -> UserQuerySet:
