@@ -15,7 +15,8 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.rows import build, columns
 from modules.access import _read_programme, programme_for
-from modules.models import Enrolment, Module, ModuleProgress
+from modules.models import Enrolment, Module, ModuleProgress, Step, StepProgress
+from modules.progress import done_step_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +101,21 @@ def test_an_outer_join_that_found_nothing_builds_nothing() -> None:
     width = len(ModuleProgress._meta.concrete_fields)
     assert build(ModuleProgress, "p", [None] * width) is None
     assert columns(Enrolment, "e").startswith('"e".')
+
+
+def test_the_done_steps_are_the_orms(enrolled: User, other_enrolled: User) -> None:
+    steps = list(Step.objects.filter(module__number=1).order_by("position"))
+    now = timezone.now()
+    StepProgress.objects.create(participant=enrolled, step=steps[0], first_opened_at=now)
+    StepProgress.objects.create(
+        participant=enrolled, step=steps[1], first_opened_at=now, completed_at=now
+    )
+    StepProgress.objects.create(
+        participant=other_enrolled, step=steps[2], first_opened_at=now, completed_at=now
+    )
+    orm = set(
+        StepProgress.objects.filter(participant=enrolled, completed_at__isnull=False).values_list(
+            "step_id", flat=True
+        )
+    )
+    assert done_step_ids(enrolled.pk) == orm == {steps[1].pk}
