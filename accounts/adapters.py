@@ -90,3 +90,20 @@ def user_is_mfa_enabled(user: User) -> bool:
     from allauth.mfa.utils import is_mfa_enabled
 
     return bool(is_mfa_enabled(user))
+
+
+# The answer for the request's user, kept on the request: the onboarding middleware and the
+# role decorators both ask on every staff page, and the second ask would be a query more.
+_MFA_ANSWER = "_icbt_mfa_enabled"
+
+
+def request_user_is_mfa_enabled(request: HttpRequest) -> bool:
+    """`user_is_mfa_enabled` for `request.user`, looked up once per request (and again if the
+    request's user changes, e.g. on signing in)."""
+    user = request.user
+    kept: tuple[object, bool] | None = getattr(request, _MFA_ANSWER, None)
+    if kept is not None and kept[0] == user.pk:
+        return kept[1]
+    enabled = user_is_mfa_enabled(user) if user.is_authenticated else False
+    setattr(request, _MFA_ANSWER, (user.pk, enabled))
+    return enabled

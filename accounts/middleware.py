@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.adapters import user_is_mfa_enabled
+from accounts.adapters import request_user_is_mfa_enabled
 
 # How often the session's idle expiry is pushed forward; writing the session on every request
 # would cost a database write per page view for the same effect.
@@ -85,7 +85,7 @@ class OnboardingMiddleware:
         if user.is_authenticated and not request.path.startswith(ONBOARDING_OPEN_PREFIXES):
             if user.needs_consent():
                 return HttpResponseRedirect(reverse("accounts:consent"))
-            if (user.has_staff_role or user.is_staff) and not user_is_mfa_enabled(user):
+            if (user.has_staff_role or user.is_staff) and not request_user_is_mfa_enabled(request):
                 messages.warning(
                     request,
                     _("Staff accounts need two-factor authentication. Set it up to continue."),
@@ -147,7 +147,7 @@ class SecondFactorChangeMiddleware:
         if match is None or match.url_name not in SECOND_FACTOR_CHANGE_VIEWS:
             return None
         user = request.user
-        if not user.is_authenticated or not user_is_mfa_enabled(user):
+        if not user.is_authenticated or not request_user_is_mfa_enabled(request):
             return None
         if has_fresh_second_factor(request):
             return None

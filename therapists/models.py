@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import connection, models, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,9 @@ from modules.models import HomeworkSubmission
 
 if TYPE_CHECKING:
     from datetime import datetime
+
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
 
     from modules.models import Module
 
@@ -336,6 +340,32 @@ class TimeEntry(models.Model):
         return f"{self.minutes} min ({self.activity})"
 
 
+class SecondsSince(models.Func):
+    """The whole seconds from a moment in a column to `moment` (later), counted as
+    `int((moment - column).total_seconds())` counts them: truncated towards zero."""
+
+    # PostgreSQL: timestamptz - timestamptz is an interval, its epoch the exact seconds.
+    template = "TRUNC(EXTRACT(EPOCH FROM (%(expressions)s)))::integer"
+    arg_joiner = " - "
+    output_field = models.IntegerField()
+
+    def __init__(self, column: str, moment: datetime) -> None:
+        super().__init__(Value(moment, output_field=models.DateTimeField()), F(column))
+
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, tuple[str | int, ...]]:
+        # Django's SQLite function for datetime differences answers in whole microseconds;
+        # SQLite's integer division truncates towards zero, like int().
+        return self.as_sql(
+            compiler,
+            connection,
+            template="(django_timestamp_diff(%(expressions)s) / 1000000)",
+            arg_joiner=", ",
+            **extra_context,
+        )
+
+
 class PageViewQuerySet(models.QuerySet["PageView"]):
     def about(self, participant: User) -> PageViewQuerySet:
         return self.filter(participant=participant)
@@ -386,13 +416,11 @@ class PageView(models.Model):
         """Store a new view and settle the length of the same person's open one(s)."""
         now = timezone.now()
         cap = settings.THERAPISTS_VISIT_CAP_MINUTES * 60
-        # Normally one open view; two tabs loading at once can leave two. The conditional
-        # update settles each exactly once.
-        for pk, viewed_at in cls.objects.filter(staff=staff, settled=False).values_list(
-            "pk", "viewed_at"
-        ):
-            seconds = min(cap, max(1, int((now - viewed_at).total_seconds())))
-            cls.objects.filter(pk=pk, settled=False).update(seconds=seconds, settled=True)
+        # Normally one open view; two tabs loading at once can leave two. One update settles
+        # each exactly once, its length worked out by the database: reading the open views
+        # first to work it out here would be a query more on every staff page.
+        seconds = Least(Value(cap), Greatest(Value(1), SecondsSince("viewed_at", now)))
+        cls.objects.filter(staff=staff, settled=False).update(seconds=seconds, settled=True)
         return cls.objects.create(staff=staff, participant=participant, page=page, viewed_at=now)
 
 

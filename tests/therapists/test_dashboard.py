@@ -29,11 +29,11 @@ def built_in_sources_only(monkeypatch: Any) -> Any:
 # Measured. The page's own: one per built-in triage source (homework, unread messages,
 # inactivity; the caseload is a subquery of each), the sources from assessments (risk
 # flags 1, overdue questionnaires 3), the participants of the shown page (1), the access-log row
-# (1), the page view (find the open one, settle it, insert: 3). The rest is per request for
-# any signed-in page: session, user, allauth's user-session tracking (5 with savepoints), the
-# second-factor check in the middleware and the decorator (2).
-# 16, and 1 for the open risk flags routed to the therapist.
-DASHBOARD_QUERIES = 16 + 1
+# (1), the page view (settle the open one, insert: 2). The rest is per request for any
+# signed-in page: session, user, allauth's user-session tracking (5 with savepoints), the
+# second-factor check (1, shared by the middleware and the decorator).
+# 14, and 1 for the open risk flags routed to the therapist.
+DASHBOARD_QUERIES = 14 + 1
 
 
 def test_homework_waiting_comes_first_with_its_waiting_time_and_a_link_to_review(
