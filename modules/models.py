@@ -477,8 +477,12 @@ class StepVisit(models.Model):
 
     class Meta:
         ordering = ["started_at"]
-        # The next visit after each one, and a participant's latest.
-        indexes = [models.Index(fields=["participant", "started_at"])]
+        # The next visit after each one, and a participant's latest; the latest sign of life
+        # of any visit, for when they were last active (accounts.activity).
+        indexes = [
+            models.Index(fields=["participant", "started_at"]),
+            models.Index(fields=["participant", "last_active_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"visit {self.pk}"
@@ -571,6 +575,9 @@ class Answer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["participant", "step"], name="one_answer_per_step")
         ]
+        # A participant's latest answer, for when they were last active (accounts.activity:
+        # the therapist's dashboard asks it of every participant in the caseload).
+        indexes = [models.Index(fields=["participant", "updated_at"])]
 
     def __str__(self) -> str:
         return f"answer {self.pk}"
