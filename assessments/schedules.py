@@ -285,7 +285,7 @@ def participant_schedule(participant: User) -> list[ScheduledQuestionnaire]:
     points, questionnaires = quote(TimePoint._meta.db_table), quote(Questionnaire._meta.db_table)
     schedules = quote(Schedule._meta.db_table)
     sql = (
-        f"SELECT {columns(TimePoint, 'tp')}, {columns(Questionnaire, 'q')} FROM {points} tp "  # noqa: S608
+        f"SELECT {columns(TimePoint, 'tp')}, {columns(Questionnaire, 'q')} FROM {points} tp "  # noqa: S608  # nosec B608  # names from the models
         f"JOIN {schedules} s ON s.id = tp.schedule_id "
         f"LEFT JOIN {questionnaires} q ON q.time_point_id = tp.id AND q.participant_id = %s "
         # TimePoint.objects.of_default_schedule(), in its order.

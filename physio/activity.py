@@ -297,7 +297,7 @@ def _plan_and_next_visit(participant: User) -> tuple[ActivityPlan | None, dateti
     quote = connection.ops.quote_name
     plans, visits = quote(ActivityPlan._meta.db_table), quote(PhysioVisit._meta.db_table)
     sql = (
-        f"SELECT {columns(ActivityPlan, 'ap')}, {columns(PhysioVisit, 'v')} "  # noqa: S608
+        f"SELECT {columns(ActivityPlan, 'ap')}, {columns(PhysioVisit, 'v')} "  # noqa: S608  # nosec B608  # names from the models
         "FROM (SELECT 1 AS one) x "
         f"LEFT JOIN {plans} ap ON ap.participant_id = %s "
         f"LEFT JOIN {visits} v ON v.id = (SELECT u.id FROM {visits} u WHERE u.participant_id = %s "
