@@ -89,7 +89,7 @@ def no_activity_after(cutoff: datetime) -> Q:
     return condition
 
 
-def no_sign_in_after(cutoff: datetime) -> Q:
+def no_sign_in_after(cutoff: datetime | Expression) -> Q:
     """The part of `no_activity_after` that reads only the person's row: no sign-in and no
     request after `cutoff`, the day joined standing in for one that never happened. Everyone
     inactive since `cutoff` passes it, and on a running platform few others: work in a module

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import therapist_required
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AccessLog, Role, User
+from accounts.statements import Param, prepared
 from assessments.flags import RiskRule, explain, risk_rules
 from assessments.models import RiskFlag, urgency
 
@@ -67,20 +68,38 @@ def shown(
 
 def open_flags_for(user: User, *, participant: User | None = None) -> list[ShownFlag]:
     """The open flags `user` sees about `participant`, or, without one, those routed to `user`
-    (the dashboard), most urgent first. One query."""
-    flags = RiskFlag.objects.open().for_staff(user).order_by()
+    (the dashboard), most urgent first. One query (the dashboard's: one, or two when some are
+    routed to `user`)."""
     if participant is not None:
         rows = list(
-            flags.filter(participant=participant).select_related(
-                "participant", "assigned_to", "questionnaire__time_point"
-            )
+            RiskFlag.objects.open()
+            .for_staff(user)
+            .order_by()
+            .filter(participant=participant)
+            .select_related("participant", "assigned_to", "questionnaire__time_point")
         )
     else:
-        # Routed to `user`: the person they are assigned to need not be read again.
+        # Routed to `user`. Usually there are none: asking that first, in a statement built
+        # once, costs less than building the query that reads them (on the dashboard, which
+        # every therapist opens most, 3 -> 0.5 ms).
+        routed = prepared(
+            "flags.routed",
+            lambda: (
+                RiskFlag.objects.open()
+                .filter(assigned_to=Param.id("staff"))
+                .order_by()
+                .values_list("pk")[:1]
+            ),
+        )
+        if not routed.rows(staff=user.pk):
+            return []
+        # The person they are assigned to need not be read again.
         rows = list(
-            flags.filter(assigned_to=user).select_related(
-                "participant", "questionnaire__time_point"
-            )
+            RiskFlag.objects.open()
+            .for_staff(user)
+            .order_by()
+            .filter(assigned_to=user)
+            .select_related("participant", "questionnaire__time_point")
         )
         for flag in rows:
             flag.assigned_to = user

@@ -1,14 +1,15 @@
 """Items for the therapist's triage queue (therapists.triage, which lists these sources), as
 plain mappings: this app sits below `therapists` and does not import its `TriageItem`.
 
-Each takes the caseload as a subquery of participant ids and costs a fixed number of queries.
+Each takes the caseload as therapists.triage describes it (a subquery of participant ids with
+its values) and costs a fixed number of queries, each statement built once per process.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.urls import reverse
@@ -16,13 +17,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.statements import Bound, prepared
 from assessments.history import format_score
 from assessments.labels import instrument_title, scale_label
 from assessments.models import RISK_SEVERITY, RiskFlag, RiskLevel, TimePoint, urgency
-from assessments.schedules import Status, schedule_for, window_candidates
-
-if TYPE_CHECKING:
-    from django.db.models import QuerySet
+from assessments.schedules import Status, schedule_for, window_bounds, window_candidates
 
 # therapists.triage.Priority takes its RISK and QUESTIONNAIRE from these.
 RISK_PRIORITY = 100
@@ -37,19 +36,29 @@ def _scores_url() -> Callable[[int], str]:
     return lambda participant_id: pattern.replace(placeholder, str(int(participant_id)))
 
 
-def risk_flags(
-    *, therapist: User, participant_ids: QuerySet[Any], now: datetime
-) -> Iterator[dict[str, Any]]:
+class _Flag(NamedTuple):
+    pk: int
+    participant_id: int
+    instrument: str
+    scale: str
+    value: float
+    level: str
+    raised_at: datetime
+
+
+def risk_flags(*, therapist: User, caseload: Bound, now: datetime) -> Iterator[dict[str, Any]]:
     """One item per open risk flag, the more urgent level first within the kind."""
     # The columns the item needs, not model instances (a caseload of a thousand has dozens).
-    flags = (
-        RiskFlag.objects.open()
-        .filter(participant_id__in=participant_ids)
-        .order_by()
-        .values_list(
-            "pk", "participant_id", "instrument", "scale", "value", "level", "raised_at", named=True
-        )
+    statement = prepared(
+        "triage.risk",
+        lambda: (
+            RiskFlag.objects.open()
+            .filter(participant_id__in=caseload.queryset)
+            .order_by()
+            .values_list(*_Flag._fields)
+        ),
     )
+    flags = [_Flag(*row) for row in statement.rows(**caseload.values)]
     url = _scores_url()
     reason = _("%(instrument)s %(scale)s %(value)s: %(level)s")
     label = _("See the scores")
@@ -73,22 +82,34 @@ def risk_flags(
         }
 
 
+# The columns schedule_for reads of a person (start dates from date_joined, local days).
+_PERSON = ("id", "date_joined", "timezone")
+
+
 def overdue_questionnaires(
-    *, therapist: User, participant_ids: QuerySet[Any], now: datetime
+    *, therapist: User, caseload: Bound, now: datetime
 ) -> Iterator[dict[str, Any]]:
     """Questionnaires open for ASSESSMENTS_OVERDUE_AFTER_DAYS or more and not yet sent, while
     there is still time to remind the participant."""
     after = timedelta(days=settings.ASSESSMENTS_OVERDUE_AFTER_DAYS)
     time_points = list(TimePoint.objects.of_default_schedule())
+    if not time_points:
+        return
     # Only those with a window open long enough and nothing sent are read and scheduled: on a
-    # caseload of a thousand that is a handful of rows, not the whole caseload.
-    people = list(
-        window_candidates(
-            User.objects.filter(pk__in=participant_ids), time_points, now=now, open_for=after
-        )
-        .order_by()  # the queue sorts
-        .only("pk", "date_joined", "timezone")
+    # caseload of a thousand that is a handful of rows, not the whole caseload. The statement's
+    # shape follows the time points (one window each) and the start date's provider, so they
+    # are its key: a schedule changed by load_programme is a new statement.
+    key = (settings.ASSESSMENTS_START_DATE_PROVIDER, tuple(tp.pk for tp in time_points))
+    statement = prepared(
+        ("triage.overdue", key),
+        lambda: (
+            window_candidates(User.objects.filter(pk__in=caseload.queryset), time_points)
+            .order_by()  # the queue sorts
+            .values_list(*_PERSON)
+        ),
     )
+    found = statement.rows(**caseload.values, **window_bounds(time_points, now=now, open_for=after))
+    people = [User.from_db(User.objects.db, list(_PERSON), row) for row in found]
     url = _scores_url()
     reason = _("Questionnaire (%(when)s) not sent; it closes on %(date)s")
     label = _("See the questionnaires")

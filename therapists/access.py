@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from accounts.models import CareAssignment, CareRole, User
+from accounts.statements import Param
 from modules.models import HomeworkSubmission
 from therapists.participants import Participant, ParticipantQuerySet
 
@@ -16,6 +17,13 @@ def caseload_of(therapist: User) -> ParticipantQuerySet:
     workspace (dashboard, caseload, overview, messages, homework) looks participants up only
     here, so another therapist's participant is a 404 everywhere."""
     return Participant.objects.in_care_of(therapist, CareRole.THERAPIST)
+
+
+def caseload_statement_of(staff: Param) -> ParticipantQuerySet:
+    """`caseload_of` for a statement built once (accounts/statements.py): the therapist is the
+    `Param` `staff`. Whoever runs the statement checks that the person is a therapist, as
+    `caseload_of` does (therapists.triage.collect)."""
+    return Participant.objects.cared_for_by(staff, CareRole.THERAPIST)
 
 
 def get_caseload_participant(therapist: User, participant_id: int) -> User:

@@ -420,8 +420,11 @@ class PageView(models.Model):
         # each exactly once, its length worked out by the database: reading the open views
         # first to work it out here would be a query more on every staff page.
         seconds = Least(Value(cap), Greatest(Value(1), SecondsSince("viewed_at", now)))
-        cls.objects.filter(staff=staff, settled=False).update(seconds=seconds, settled=True)
-        return cls.objects.create(staff=staff, participant=participant, page=page, viewed_at=now)
+        with transaction.atomic(savepoint=False):  # settled and started together, one commit
+            cls.objects.filter(staff=staff, settled=False).update(seconds=seconds, settled=True)
+            return cls.objects.create(
+                staff=staff, participant=participant, page=page, viewed_at=now
+            )
 
 
 # --- Feedback templates --------------------------------------------------------------------

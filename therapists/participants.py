@@ -17,6 +17,7 @@ from django.db.models import (
     CharField,
     Count,
     DurationField,
+    Expression,
     ExpressionWrapper,
     FloatField,
     IntegerField,
@@ -204,6 +205,11 @@ class ParticipantManager(UserManager):
 
     def in_care_of(self, staff: User, role: CareRole | str | None = None) -> ParticipantQuerySet:
         return self.get_queryset().in_care_of(staff, role)
+
+    def cared_for_by(
+        self, staff: User | Expression, role: CareRole | str | None = None
+    ) -> ParticipantQuerySet:
+        return self.get_queryset().cared_for_by(staff, role)
 
     def filter(self, *args: Any, **kwargs: Any) -> ParticipantQuerySet:
         return self.get_queryset().filter(*args, **kwargs)

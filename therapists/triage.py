@@ -2,14 +2,17 @@
 
 The queue is built from *sources*. A source is a function
 
-    source(*, therapist: User, participant_ids: QuerySet, now: datetime)
+    source(*, therapist: User, caseload: Bound, now: datetime)
         -> Iterable[TriageItem | Mapping]
 
-that, for the participants in one therapist's caseload (a subquery of their ids), returns one
-item per thing that needs doing, in a fixed number of queries whatever the size of the
-caseload. The queue's sources are the list SOURCES at the end of this module: homework to
-review, unread messages and inactivity from here, risk flags and overdue questionnaires from
-assessments/triage.py.
+that, for the participants in one therapist's caseload, returns one item per thing that needs
+doing, in a fixed number of queries whatever the size of the caseload. The dashboard runs them
+on every load, so each builds its statement once per process (accounts/statements.py):
+`caseload.queryset` is the caseload's ids as a subquery with a `Param` in the therapist's
+place, and `caseload.values` its value, which the source passes on with its own values when
+it runs the statement (`caseload_for` makes one). The queue's sources are the list SOURCES at
+the end of this module: homework to review, unread messages and inactivity from here, risk
+flags and overdue questionnaires from assessments/triage.py.
 
 assessments sits below `therapists` and cannot import `TriageItem`, so its sources return plain
 mappings with the same keys, e.g. {"participant_id": 7, "kind": "risk", "priority": 100,
@@ -24,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.db.models import Count, F, Min, QuerySet
@@ -39,6 +43,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.activity import inactive_after, no_sign_in_after
 from accounts.models import User
+from accounts.statements import Bound, Param, prepared
 from assessments.triage import (
     QUESTIONNAIRE_PRIORITY,
     RISK_PRIORITY,
@@ -46,7 +51,7 @@ from assessments.triage import (
     risk_flags,
 )
 from modules.models import HomeworkSubmission, Module
-from therapists.access import caseload_of
+from therapists.access import caseload_statement_of
 from therapists.models import Message
 from therapists.participants import Participant
 
@@ -147,15 +152,28 @@ def row_html(
 
 def collect(therapist: User, *, now: datetime) -> list[TriageItem]:
     """Every item for the therapist's caseload, most urgent first (then the longest waiting)."""
-    participant_ids = caseload_of(therapist).values("pk")
+    if not therapist.is_therapist:
+        return []  # the check caseload_of makes; the statements take it as made
+    caseload = caseload_for(therapist)
     items = [
         TriageItem.coerce(item)
         for feed in SOURCES
-        for item in feed(therapist=therapist, participant_ids=participant_ids, now=now)
+        for item in feed(therapist=therapist, caseload=caseload, now=now)
     ]
     oldest = datetime.max.replace(tzinfo=now.tzinfo)
     items.sort(key=lambda item: (-item.priority, item.since or oldest, item.participant_id))
     return items
+
+
+def caseload_for(therapist: User) -> Bound:
+    """The therapist's caseload (`caseload_of`) as the sources take it."""
+    return Bound(_caseload_ids(), {"staff": therapist.pk})
+
+
+@cache
+def _caseload_ids() -> QuerySet[Any]:
+    # Never run itself, only put inside the sources' statements (which copy it): one is kept.
+    return caseload_statement_of(Param.id("staff")).values("pk")
 
 
 def with_participants(items: Iterable[TriageItem]) -> Iterator[QueueRow]:
@@ -206,19 +224,26 @@ def _url_builder(name: str, arity: int) -> Callable[..., str]:
     return build
 
 
-def homework_to_review(
-    *, therapist: User, participant_ids: QuerySet[Any], now: datetime
-) -> Iterator[TriageItem]:
-    rows = (
-        HomeworkSubmission.objects.awaiting_review()
-        .filter(participant_id__in=participant_ids)
-        .order_by()  # collect() sorts
-        # Columns, not model instances (nor the snapshot of the answers): the queue shows the
-        # module and the time only.
-        .values_list(
-            "pk", "participant_id", "submitted_at", "module_id", "module__number", "module__texts"
-        )
+def homework_to_review(*, therapist: User, caseload: Bound, now: datetime) -> Iterator[TriageItem]:
+    statement = prepared(
+        "triage.homework",
+        lambda: (
+            HomeworkSubmission.objects.awaiting_review()
+            .filter(participant_id__in=caseload.queryset)
+            .order_by()  # collect() sorts
+            # Columns, not model instances (nor the snapshot of the answers): the queue shows the
+            # module and the time only.
+            .values_list(
+                "pk",
+                "participant_id",
+                "submitted_at",
+                "module_id",
+                "module__number",
+                "module__texts",
+            )
+        ),
     )
+    rows = statement.rows(**caseload.values)
     url = _url_builder("therapists:review", 2)
     label = _("Review homework")
     reason = _("Homework for module %(number)s (%(title)s) waits for review")
@@ -238,52 +263,57 @@ def homework_to_review(
         )
 
 
-def unread_messages(
-    *, therapist: User, participant_ids: QuerySet[Any], now: datetime
-) -> Iterator[TriageItem]:
-    rows = (
-        Message.objects.from_participants()
-        .filter(read_at__isnull=True, thread__staff=therapist)
-        .filter(thread__participant_id__in=participant_ids)
-        .values("thread__participant_id")
-        .annotate(count=Count("pk"), oldest=Min("created_at"))
-        .order_by()
+def unread_messages(*, therapist: User, caseload: Bound, now: datetime) -> Iterator[TriageItem]:
+    statement = prepared(
+        "triage.messages",
+        lambda: (
+            Message.objects.from_participants()
+            .filter(read_at__isnull=True, thread__staff=Param.id("staff"))
+            .filter(thread__participant_id__in=caseload.queryset)
+            .values("thread__participant_id")
+            .annotate(count=Count("pk"), oldest=Min("created_at"))
+            .order_by()
+            .values_list("thread__participant_id", "count", "oldest")
+        ),
     )
     url = _url_builder("therapists:messages", 1)
     label = _("Read and reply")
     reasons: dict[int, str] = {}
-    for row in rows:
-        count = row["count"]
+    for participant_id, count, oldest in statement.rows(**caseload.values):
         if count not in reasons:
             reasons[count] = ngettext(
                 "%(count)d unread message", "%(count)d unread messages", count
             ) % {"count": count}
         yield TriageItem(
-            participant_id=row["thread__participant_id"],
+            participant_id=participant_id,
             kind="message",
             priority=Priority.MESSAGE,
-            since=row["oldest"],
+            since=oldest,
             reason=reasons[count],
-            action_url=url(row["thread__participant_id"]),
+            action_url=url(participant_id),
             action_label=label,
         )
 
 
 def inactive_participants(
-    *, therapist: User, participant_ids: QuerySet[Any], now: datetime
+    *, therapist: User, caseload: Bound, now: datetime
 ) -> Iterator[TriageItem]:
     cutoff = now - inactive_after()
     # Those with no sign-in or request since the cutoff, with their last activity over every
     # source; the inactive ones are those whose last activity is not after the cutoff either.
     # The rule of UserQuerySet.inactive_since, with its last comparison made on the rows read:
     # its NOT EXISTS per source (eight subqueries more) took longer to build than to run.
-    rows = (
-        Participant.objects.filter(pk__in=participant_ids)
-        .filter(no_sign_in_after(cutoff))
-        .with_last_active()
-        .order_by()  # collect() sorts
-        .values_list("pk", F("last_active_at"))
+    statement = prepared(
+        "triage.inactive",
+        lambda: (
+            Participant.objects.filter(pk__in=caseload.queryset)
+            .filter(no_sign_in_after(Param.moment("cutoff")))
+            .with_last_active()
+            .order_by()  # collect() sorts
+            .values_list("pk", F("last_active_at"))
+        ),
     )
+    rows = statement.rows(**caseload.values, cutoff=cutoff)
     url = _url_builder("therapists:messages", 1)
     label = _("Send a message")
     reasons: dict[int, str] = {}

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -81,9 +82,12 @@ def _open(request: Request, participant_id: int, *, action: str, page: str) -> U
     """The participant, if in the therapist's caseload (else 404), with the access logged
     and, for full page loads, the page view counted towards therapist time."""
     participant = get_caseload_participant(request.user, participant_id)
-    AccessLog.record(actor=request.user, role=Role.THERAPIST, subject=participant, action=action)
-    if request.method == "GET" and not request.htmx:
-        PageView.record(staff=request.user, participant=participant, page=page)
+    with transaction.atomic(savepoint=False):  # one commit for the page's writes
+        AccessLog.record(
+            actor=request.user, role=Role.THERAPIST, subject=participant, action=action
+        )
+        if request.method == "GET" and not request.htmx:
+            PageView.record(staff=request.user, participant=participant, page=page)
     return participant
 
 
@@ -105,8 +109,9 @@ def dashboard(request: Request) -> HttpResponse:
         counts[item.kind] = counts.get(item.kind, 0) + 1
     # One row for the list, not one per participant in it: the participant's own access log
     # would otherwise fill with every glance at the queue. Opening a participant is logged.
-    AccessLog.record(actor=request.user, role=Role.THERAPIST, action="triage queue")
-    PageView.record(staff=request.user, participant=None, page="dashboard")
+    with transaction.atomic(savepoint=False):  # one commit for the page's writes
+        AccessLog.record(actor=request.user, role=Role.THERAPIST, action="triage queue")
+        PageView.record(staff=request.user, participant=None, page="dashboard")
     return render(
         request,
         "therapists/dashboard.html",
@@ -136,8 +141,9 @@ def caseload(request: Request) -> HttpResponse:
             )
         participants = caseload_queries.filter_flag(participants, form.cleaned_data["flag"])
     page = _page(request, participants.order_by(*form.ordering()), CASELOAD_PAGE_SIZE)
-    AccessLog.record(actor=request.user, role=Role.THERAPIST, action="caseload list")
-    PageView.record(staff=request.user, participant=None, page="caseload")
+    with transaction.atomic(savepoint=False):  # one commit for the page's writes
+        AccessLog.record(actor=request.user, role=Role.THERAPIST, action="caseload list")
+        PageView.record(staff=request.user, participant=None, page="caseload")
     query_string = request.GET.copy()
     query_string.pop("page", None)
     return render(

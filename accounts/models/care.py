@@ -26,7 +26,9 @@ class CareAssignmentQuerySet(models.QuerySet["CareAssignment"]):
     def current(self) -> CareAssignmentQuerySet:
         return self.filter(ended_at__isnull=True)
 
-    def held_by(self, staff: User, role: CareRole | str | None = None) -> CareAssignmentQuerySet:
+    def held_by(
+        self, staff: User | models.Expression, role: CareRole | str | None = None
+    ) -> CareAssignmentQuerySet:
         """The staff member's current assignments, in `role` or in any care role."""
         current = self.current().filter(staff=staff)
         return current if role is None else current.filter(role=role)

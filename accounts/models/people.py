@@ -135,6 +135,14 @@ class UserQuerySet(models.QuerySet["User"]):
             holds = staff.is_therapist if role == CareRole.THERAPIST else staff.is_physiotherapist
         if not holds:
             return self.none()
+        return self.cared_for_by(staff, role)
+
+    def cared_for_by(
+        self, staff: User | models.Expression, role: CareRole | str | None = None
+    ) -> Self:
+        """`in_care_of` without its check that `staff` holds the role: for a statement built
+        once with a `Param` in the staff member's place (accounts/statements.py), run for
+        someone the caller has checked."""
         caseload = CareAssignment.objects.held_by(staff, role).values("participant_id")
         return self.participants().filter(pk__in=caseload)
 
@@ -231,6 +239,12 @@ class User(AbstractBaseUser, PermissionsMixin):
                 condition=models.Q(is_participant=False)
                 | models.Q(is_therapist=False, is_physiotherapist=False, is_research_admin=False),
             )
+        ]
+        indexes = [
+            # The day a participant joined starts their questionnaire windows (the default
+            # start date): the dashboard's overdue questionnaires are a range of it per window,
+            # read from this index rather than the whole caseload (1,000: 3.7 -> 1.4 ms).
+            models.Index(fields=["date_joined"], name="user_joined_idx"),
         ]
 
     def __str__(self) -> str:

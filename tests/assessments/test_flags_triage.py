@@ -14,14 +14,15 @@ from assessments.models import Questionnaire, RiskFlag
 from assessments.schedules import seed_default_schedule
 from assessments.triage import overdue_questionnaires, risk_flags
 from tests.factories import make_participant
+from therapists.access import caseload_of
 
 pytestmark = pytest.mark.django_db
 
 
 def caseload(therapist: User):
-    from accounts.access import participants_visible_to
+    from therapists.triage import caseload_for
 
-    return participants_visible_to(therapist).values("pk")
+    return caseload_for(therapist)
 
 
 def flag(participant: User, level: str, value: float) -> RiskFlag:
@@ -49,9 +50,7 @@ def test_open_flags_of_the_caseload_become_risk_items(
         make_participant(participant.site, "x@test.example", therapist=therapist), "refer", 16
     )
     handled.resolve(by=therapist, note="Called the participant.")
-    items = list(
-        risk_flags(therapist=therapist, participant_ids=caseload(therapist), now=timezone.now())
-    )
+    items = list(risk_flags(therapist=therapist, caseload=caseload(therapist), now=timezone.now()))
     assert [item["participant_id"] for item in items] == [participant.pk, participant.pk]
     assert items[0]["priority"] > items[1]["priority"] >= 100
     assert items[0]["kind"] == "risk" and "17" in items[0]["reason"]
@@ -62,18 +61,12 @@ def test_a_questionnaire_open_for_two_weeks_and_not_sent_is_overdue(participant,
     seed_default_schedule()
     now = timezone.now()
     assert (
-        list(
-            overdue_questionnaires(
-                therapist=therapist, participant_ids=caseload(therapist), now=now
-            )
-        )
+        list(overdue_questionnaires(therapist=therapist, caseload=caseload(therapist), now=now))
         == []
     )
     participant.date_joined = now - timedelta(days=15)
     participant.save()
-    items = list(
-        overdue_questionnaires(therapist=therapist, participant_ids=caseload(therapist), now=now)
-    )
+    items = list(overdue_questionnaires(therapist=therapist, caseload=caseload(therapist), now=now))
     assert len(items) == 1 and items[0]["kind"] == "questionnaire"
     assert items[0]["participant_id"] == participant.pk
 
@@ -85,31 +78,22 @@ def test_the_triage_sources_cost_the_same_queries_for_any_caseload(
     flag(participant, "refer", 17)
     now = timezone.now()
     with django_assert_num_queries(1):
-        list(risk_flags(therapist=therapist, participant_ids=caseload(therapist), now=now))
+        list(risk_flags(therapist=therapist, caseload=caseload(therapist), now=now))
     # The time points and the people with a window open long enough (none here); their
     # questionnaires would be a third.
     with django_assert_num_queries(2):
-        list(
-            overdue_questionnaires(
-                therapist=therapist, participant_ids=caseload(therapist), now=now
-            )
-        )
+        list(overdue_questionnaires(therapist=therapist, caseload=caseload(therapist), now=now))
     for index in range(10):
         person = make_participant(site, f"load{index}@test.example", therapist=therapist)
         flag(person, "probable_case", 12)
     with django_assert_num_queries(1):
         assert (
-            len(list(risk_flags(therapist=therapist, participant_ids=caseload(therapist), now=now)))
-            == 11
+            len(list(risk_flags(therapist=therapist, caseload=caseload(therapist), now=now))) == 11
         )
     # The time points and the people with a window open long enough (none here); their
     # questionnaires would be a third.
     with django_assert_num_queries(2):
-        list(
-            overdue_questionnaires(
-                therapist=therapist, participant_ids=caseload(therapist), now=now
-            )
-        )
+        list(overdue_questionnaires(therapist=therapist, caseload=caseload(therapist), now=now))
 
 
 def _overdue_by_python(therapist: User, now) -> set[tuple[int, str]]:  # type: ignore[no-untyped-def]
@@ -118,7 +102,7 @@ def _overdue_by_python(therapist: User, now) -> set[tuple[int, str]]:  # type: i
 
     from assessments.schedules import Status, schedule_for
 
-    people = list(User.objects.filter(pk__in=caseload(therapist)))
+    people = list(caseload_of(therapist))
     return {
         (person_id, row.time_point.key)
         for person_id, rows in schedule_for(people).items()
@@ -152,9 +136,7 @@ def test_it_selects_in_the_database_exactly_the_overdue_questionnaires_the_sched
     expected = _overdue_by_python(therapist, now)
     with django_assert_num_queries(3):
         items = list(
-            overdue_questionnaires(
-                therapist=therapist, participant_ids=caseload(therapist), now=now
-            )
+            overdue_questionnaires(therapist=therapist, caseload=caseload(therapist), now=now)
         )
     found = {(item["participant_id"], item["reason"]) for item in items}
     assert len(found) == len(items) == len(expected) > 2
@@ -179,8 +161,6 @@ def test_it_narrows_overdue_questionnaires_by_the_randomisation_date_when_that_i
         site=site,
         randomised_at=now - timedelta(days=16),
     )
-    items = list(
-        overdue_questionnaires(therapist=therapist, participant_ids=caseload(therapist), now=now)
-    )
+    items = list(overdue_questionnaires(therapist=therapist, caseload=caseload(therapist), now=now))
     assert [item["participant_id"] for item in items] == [joined_long_ago.pk]
     assert _overdue_by_python(therapist, now) == {(joined_long_ago.pk, "baseline")}

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import AccessLog, User
 from tests.therapists.conftest import make_caseload, submit_homework
 from therapists import triage
+from therapists.access import caseload_of
 from therapists.models import PageView, Thread
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +141,7 @@ def test_an_open_risk_flag_from_assessments_comes_first_in_the_queue(
     assert "homework" in [item.kind for item in items]
 
 
-def fake_risk_flags(*, therapist: User, participant_ids: Any, now: Any) -> list[dict[str, Any]]:
+def fake_risk_flags(*, therapist: User, caseload: Any, now: Any) -> list[dict[str, Any]]:
     return [
         {
             "participant_id": pk,
@@ -151,7 +152,7 @@ def fake_risk_flags(*, therapist: User, participant_ids: Any, now: Any) -> list[
             "action_url": "/",
             "action_label": "Open",
         }
-        for pk in User.objects.filter(pk__in=participant_ids).values_list("pk", flat=True)
+        for pk in caseload_of(therapist).values_list("pk", flat=True)
     ]
 
 
@@ -222,7 +223,6 @@ def test_the_inactive_are_exactly_those_inactive_since_the_cutoff_finds(
     those who signed in long ago but worked in a module since, and those whose activity
     predates the day they joined."""
     from tests.helpers import people_at_every_moment
-    from therapists.access import caseload_of
 
     now = timezone.now()
     cutoff = now - timedelta(days=7)
@@ -231,7 +231,7 @@ def test_the_inactive_are_exactly_those_inactive_since_the_cutoff_finds(
     expected = dict(caseload.inactive_since(cutoff).values_list("pk", "last_active_at"))
     items = list(
         triage.inactive_participants(
-            therapist=therapist, participant_ids=caseload.values("pk"), now=now
+            therapist=therapist, caseload=triage.caseload_for(therapist), now=now
         )
     )
     assert {item.participant_id: item.since for item in items} == expected

@@ -1,0 +1,118 @@
+"""Querysets built and compiled once per process, then run with each request's values.
+
+Building a queryset (`filter()`, `Q`, subqueries) and compiling it to SQL costs the ORM more
+than PostgreSQL takes to answer many of the statements a page runs: the therapist's dashboard
+spent about half of its time there. A statement that has the same shape on every request
+and differs only in values (whose caseload, as of when) can be built once with `Param`s where
+the values go, compiled, kept, and run with the values of the request:
+
+    homework = prepared(
+        "triage.homework",
+        lambda: HomeworkSubmission.objects.filter(participant__in=caseload_of(Param.user("staff")))
+        .values_list("pk", "submitted_at"),
+    )
+    rows = homework.rows(staff=therapist.pk)
+
+The queryset is the ORM's, so the rules it is made of (`visible_to`, `awaiting_review`, ...)
+stay the one definition; only its values move. What is kept, and its invalidation:
+
+- one `Statement` per key and database alias, for the life of the process, in `_statements`.
+  A new process (a deployment) starts empty. The key must name everything the statement's
+  *shape* depends on (a user's roles, the time points of a schedule); `forget()` empties the
+  store (tests that change a shape, and `load_programme` through the caller's key).
+- a value that is not a `Param` is part of the statement: a queryset built with a request's
+  values (a user instance, `now`) would keep the first request's. The build function takes no
+  arguments, so it cannot see them; `rows()` refuses a missing or an unknown value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections
+from django.db.models import DateTimeField, Expression, Field, IntegerField, QuerySet
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where a `Param`'s value goes in a compiled statement's parameters."""
+
+    name: str
+    field: Field[Any, Any]
+
+
+class Param(Expression):
+    """A value supplied when the statement runs, as a SQL parameter of `output_field`'s type."""
+
+    def __init__(self, name: str, output_field: Field[Any, Any]) -> None:
+        super().__init__(output_field=output_field)
+        self.name = name
+
+    @classmethod
+    def id(cls, name: str) -> Param:
+        return cls(name, IntegerField())
+
+    @classmethod
+    def moment(cls, name: str) -> Param:
+        return cls(name, DateTimeField())
+
+    def __repr__(self) -> str:
+        return f"Param({self.name!r})"
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        # The parameter is the Slot itself, filled in by Statement.rows.
+        return "%s", [Slot(self.name, self.output_field)]
+
+
+class Statement:
+    """A compiled SELECT and how to turn its rows into Python values (the ORM's converters:
+    SQLite's text dates, JSON)."""
+
+    def __init__(self, queryset: QuerySet[Any]) -> None:
+        self.alias = queryset.db
+        self.compiler = queryset.query.get_compiler(using=self.alias)
+        self.sql, params = self.compiler.as_sql()
+        self.params = list(params)
+        self.names = {param.name for param in self.params if isinstance(param, Slot)}
+
+    def rows(self, **values: Any) -> list[tuple[Any, ...]]:
+        if set(values) != self.names:
+            raise TypeError(f"the statement takes {sorted(self.names)}, not {sorted(values)}")
+        connection = connections[self.alias]
+        params = [
+            param.field.get_db_prep_value(values[param.name], connection)
+            if isinstance(param, Slot)
+            else param
+            for param in self.params
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            found = cursor.fetchall()
+        return list(self.compiler.results_iter(results=[found], tuple_expected=True))
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A queryset built with `Param`s, to go inside a statement built once (a subquery), and
+    the values of its Params for this run."""
+
+    queryset: QuerySet[Any]
+    values: dict[str, Any]
+
+
+_statements: dict[tuple[str, Any], Statement] = {}
+
+
+def prepared(key: Any, build: Callable[[], QuerySet[Any]], *, using: str = "default") -> Statement:
+    """The statement `build()` makes, built and compiled on the first call for `key`."""
+    found = _statements.get((using, key))
+    if found is None:
+        found = _statements[(using, key)] = Statement(build().using(using))
+    return found
+
+
+def forget() -> None:
+    """Drop every kept statement; the next call of `prepared` builds again."""
+    _statements.clear()
