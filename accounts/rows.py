@@ -25,7 +25,7 @@ def columns(model: type[Model], alias: str) -> str:
     """The model's columns as `alias."column", ...`, in the order `build` reads them."""
     quote = connection.ops.quote_name
     names = [field.column for field in model._meta.concrete_fields]
-    return ", ".join(f"{quote(alias)}.{quote(name)}" for name in names if name)
+    return ", ".join(f"{quote(alias)}.{quote(name)}" for name in names)
 
 
 def width(model: type[Model]) -> int:
