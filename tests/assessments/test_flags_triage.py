@@ -164,3 +164,27 @@ def test_it_narrows_overdue_questionnaires_by_the_randomisation_date_when_that_i
     items = list(overdue_questionnaires(therapist=therapist, caseload=caseload(therapist), now=now))
     assert [item["participant_id"] for item in items] == [joined_long_ago.pk]
     assert _overdue_by_python(therapist, now) == {(joined_long_ago.pk, "baseline")}
+
+
+def test_routed_flags_are_read_only_when_there_are_some(
+    participant, other_participant, therapist, django_assert_num_queries
+) -> None:
+    """The dashboard's panel asks whether any open flag is routed to the therapist before it
+    reads them through `for_staff`: one query when none is, two when some are, and only flags
+    of participants the therapist may see are shown either way."""
+    from assessments.flag_views import open_flags_for
+
+    with django_assert_num_queries(1):
+        assert open_flags_for(therapist) == []
+    mine = flag(participant, "refer", 17)
+    RiskFlag.objects.filter(pk=mine.pk).update(assigned_to=therapist)
+    # Routed to the therapist, but about someone outside their caseload: not shown.
+    stray = flag(other_participant, "refer", 18)
+    RiskFlag.objects.filter(pk=stray.pk).update(assigned_to=therapist)
+    with django_assert_num_queries(2):
+        shown = open_flags_for(therapist)
+    assert [item.flag.pk for item in shown] == [mine.pk]
+    mine.resolve(by=therapist, note="Called the participant.")
+    RiskFlag.objects.filter(pk=stray.pk).update(resolved_at=timezone.now())
+    with django_assert_num_queries(1):
+        assert open_flags_for(therapist) == []

@@ -33,7 +33,8 @@ def built_in_sources_only(monkeypatch: Any) -> Any:
 # (1), the page view (settle the open one, insert: 2). The rest is per request for any
 # signed-in page: session, user, allauth's user-session tracking (5 with savepoints), the
 # second-factor check (1, shared by the middleware and the decorator).
-# 14, and 1 for the open risk flags routed to the therapist.
+# 14, and 1 asking whether any open risk flag is routed to the therapist (none here; when some
+# are, one more reads them: test_routed_flags_are_read_only_when_there_are_some).
 DASHBOARD_QUERIES = 14 + 1
 
 
