@@ -173,6 +173,19 @@ def recreate_database(url: str) -> None:
         connection.execute(f"CREATE DATABASE {name}")
 
 
+def vacuum_unless_autovacuum(url: str) -> None:
+    """What autovacuum does on a running platform, where the server has it off: without it the
+    rows each scenario updates (page views settled, people seen) stay in the tables as dead
+    versions, and every later scenario reads past them (the dashboard at 1,000 after the rest
+    of a run: 18 ms of SQL with a vacuum, 24 without). With autovacuum on, nothing is done."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        setting = connection.execute("SHOW autovacuum").fetchone()
+        if setting is not None and setting[0] == "off":
+            connection.execute("VACUUM ANALYZE")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -314,6 +327,7 @@ def run_locust(
     pacing: float = 0,
 ) -> Result:
     clear_query_log(work)
+    vacuum_unless_autovacuum(env["DATABASE_URL"])
     prefix = work / f"locust-{scenario.key}-{pacing:g}"
     output = open(f"{prefix}.log", "w")  # noqa: SIM115
     subprocess.run(  # noqa: S603
