@@ -24,7 +24,8 @@ Converter = Callable[[Any, Any, Any], Any]
 def columns(model: type[Model], alias: str) -> str:
     """The model's columns as `alias."column", ...`, in the order `build` reads them."""
     quote = connection.ops.quote_name
-    names = [field.column for field in model._meta.concrete_fields]
+    # Every concrete field has a column; the type of `column` allows None, hence the filter.
+    names = [field.column for field in model._meta.concrete_fields if field.column]
     return ", ".join(f"{quote(alias)}.{quote(name)}" for name in names)
 
 
