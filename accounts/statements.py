@@ -22,7 +22,8 @@ stay the one definition; only its values move. What is kept, and its invalidatio
   store (tests that change a shape, and `load_programme` through the caller's key).
 - a value that is not a `Param` is part of the statement: a queryset built with a request's
   values (a user instance, `now`) would keep the first request's. The build function takes no
-  arguments, so it cannot see them; `rows()` refuses a missing or an unknown value.
+  arguments, and what it closes over must be the same for every run of its key (`Param`s, a
+  subquery built of them, what the key names); `rows()` refuses a missing or an unknown value.
 """
 
 from __future__ import annotations
