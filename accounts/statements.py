@@ -6,20 +6,19 @@ spent about half of its time there. A statement that has the same shape on every
 and differs only in values (whose caseload, as of when) can be built once with `Param`s where
 the values go, compiled, kept, and run with the values of the request:
 
-    homework = prepared(
-        "triage.homework",
-        lambda: HomeworkSubmission.objects.filter(participant__in=caseload_of(Param.user("staff")))
-        .values_list("pk", "submitted_at"),
+    assignments = prepared(
+        "care.held_by",
+        lambda: CareAssignment.objects.held_by(Param.id("staff")).values_list("participant_id"),
     )
-    rows = homework.rows(staff=therapist.pk)
+    rows = assignments.rows(staff=therapist.pk)
 
 The queryset is the ORM's, so the rules it is made of (`visible_to`, `awaiting_review`, ...)
 stay the one definition; only its values move. What is kept, and its invalidation:
 
 - one `Statement` per key and database alias, for the life of the process, in `_statements`.
   A new process (a deployment) starts empty. The key must name everything the statement's
-  *shape* depends on (a user's roles, the time points of a schedule); `forget()` empties the
-  store (tests that change a shape, and `load_programme` through the caller's key).
+  *shape* depends on (a user's roles, the time points of a schedule, so that a schedule
+  `load_programme` changed is a new key); `forget()` empties the store, for tests.
 - a value that is not a `Param` is part of the statement: a queryset built with a request's
   values (a user instance, `now`) would keep the first request's. The build function takes no
   arguments, and what it closes over must be the same for every run of its key (`Param`s, a

@@ -268,6 +268,7 @@ def unread_messages(*, therapist: User, caseload: Bound, now: datetime) -> Itera
         "triage.messages",
         lambda: (
             Message.objects.from_participants()
+            # The therapist's threads: the caseload's own Param, `staff`.
             .filter(read_at__isnull=True, thread__staff=Param.id("staff"))
             .filter(thread__participant_id__in=caseload.queryset)
             .values("thread__participant_id")

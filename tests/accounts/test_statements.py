@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import CareAssignment, User
@@ -37,16 +38,16 @@ def test_one_statement_gives_each_call_the_rows_of_its_own_values(site) -> None:
         person.save()
         people.append(person)
 
-    def joined_before(moment):  # type: ignore[no-untyped-def]
+    def joined_before(moment: Any) -> QuerySet[Any]:
         return (
             User.objects.filter(date_joined__lte=moment, is_participant=True)
             .order_by("pk")
             .values_list("pk", "date_joined")
         )
 
-    builds = []
+    builds: list[int] = []
 
-    def build():  # type: ignore[no-untyped-def]
+    def build() -> QuerySet[Any]:
         builds.append(1)
         return joined_before(Param.moment("moment"))
 
@@ -75,9 +76,9 @@ def test_a_statement_refuses_a_value_missing_or_unknown(site) -> None:
 
 
 def test_forget_builds_again(site) -> None:
-    builds = []
+    builds: list[int] = []
 
-    def build():  # type: ignore[no-untyped-def]
+    def build() -> QuerySet[Any]:
         builds.append(1)
         return User.objects.filter(pk=Param.id("pk")).values_list("email")
 
