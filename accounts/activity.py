@@ -70,7 +70,7 @@ def last_active_expression() -> Expression:
     return Greatest(*parts, output_field=DateTimeField())
 
 
-def no_activity_after(cutoff: datetime) -> Q:
+def no_activity_after(cutoff: datetime | Expression) -> Q:
     """The same rule as `last_active_expression() <= cutoff`, as a filter the database answers
     without working out everyone's latest moment: no sign-in, request or row of any source
     after `cutoff`, and the day joined standing in for what has none. Each source is an EXISTS

@@ -1,13 +1,13 @@
-"""Items for the therapist's triage queue (therapists.triage, which lists these sources), as
-plain mappings: this app sits below `therapists` and does not import its `TriageItem`.
-
-Each takes the caseload as therapists.triage describes it (a subquery of participant ids with
-its values) and costs a fixed number of queries, each statement built once per process.
+"""Sources of the therapist's triage queue (therapists.triage, which lists them and says what a
+source is): risk flags and overdue questionnaires. Their keys take the caseload as
+therapists.triage describes it (a subquery of participant ids with its values) and cost a fixed
+number of queries, each statement built once per process; their items are plain mappings, as
+this app sits below `therapists` and does not import its `TriageItem`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -20,8 +20,14 @@ from accounts.models import User
 from accounts.statements import Bound, prepared
 from assessments.history import format_score
 from assessments.labels import instrument_title, scale_label
-from assessments.models import RISK_SEVERITY, RiskFlag, RiskLevel, TimePoint, urgency
-from assessments.schedules import Status, schedule_for, window_bounds, window_candidates
+from assessments.models import RISK_SEVERITY, RiskFlag, RiskLevel, TimePoint
+from assessments.schedules import (
+    ScheduledQuestionnaire,
+    Status,
+    schedule_for,
+    window_bounds,
+    window_candidates,
+)
 
 # therapists.triage.Priority takes its RISK and QUESTIONNAIRE from these.
 RISK_PRIORITY = 100
@@ -46,8 +52,8 @@ class _Flag(NamedTuple):
     raised_at: datetime
 
 
-def risk_flags(*, therapist: User, caseload: Bound, now: datetime) -> Iterator[dict[str, Any]]:
-    """One item per open risk flag, the more urgent level first within the kind."""
+def risk_flag_keys(*, therapist: User, caseload: Bound, now: datetime) -> Iterator[tuple[Any, ...]]:
+    """One key per open risk flag, the more urgent level first within the kind."""
     # The columns the item needs, not model instances (a caseload of a thousand has dozens).
     statement = prepared(
         "triage.risk",
@@ -58,17 +64,24 @@ def risk_flags(*, therapist: User, caseload: Bound, now: datetime) -> Iterator[d
             .values_list(*_Flag._fields)
         ),
     )
-    flags = [_Flag(*row) for row in statement.rows(**caseload.values)]
+    for row in statement.rows(**caseload.values):
+        flag = _Flag(*row)
+        # A referral outranks a probable case among risk items (the order of `urgency`).
+        priority = RISK_PRIORITY + RISK_SEVERITY.get(flag.level, 0)
+        yield priority, flag.raised_at, flag.participant_id, flag
+
+
+def describe_risk_flags(keys: Sequence[Any], *, now: datetime) -> Iterator[dict[str, Any]]:
     url = _scores_url()
     reason = _("%(instrument)s %(scale)s %(value)s: %(level)s")
     label = _("See the scores")
     levels = dict(RiskLevel.choices)
-    for flag in sorted(flags, key=urgency):
+    for key in keys:
+        flag: _Flag = key.ref
         yield {
             "participant_id": flag.participant_id,
             "kind": "risk",
-            # A referral outranks a probable case among risk items.
-            "priority": RISK_PRIORITY + RISK_SEVERITY.get(flag.level, 0),
+            "priority": key.priority,
             "since": flag.raised_at,
             "reason": reason
             % {
@@ -86,11 +99,11 @@ def risk_flags(*, therapist: User, caseload: Bound, now: datetime) -> Iterator[d
 _PERSON = ("id", "date_joined", "timezone")
 
 
-def overdue_questionnaires(
+def overdue_questionnaire_keys(
     *, therapist: User, caseload: Bound, now: datetime
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[tuple[Any, ...]]:
     """Questionnaires open for ASSESSMENTS_OVERDUE_AFTER_DAYS or more and not yet sent, while
-    there is still time to remind the participant."""
+    there is still time to remind the participant: one key each, its row of the schedule."""
     after = timedelta(days=settings.ASSESSMENTS_OVERDUE_AFTER_DAYS)
     time_points = list(TimePoint.objects.of_default_schedule())
     if not time_points:
@@ -110,22 +123,30 @@ def overdue_questionnaires(
     )
     found = statement.rows(**caseload.values, **window_bounds(time_points, now=now, open_for=after))
     people = [User.from_db(User.objects.db, list(_PERSON), row) for row in found]
-    url = _scores_url()
-    reason = _("Questionnaire (%(when)s) not sent; it closes on %(date)s")
-    label = _("See the questionnaires")
     for person_id, rows in schedule_for(people, time_points=time_points).items():
         for row in rows:
             if row.status not in (Status.DUE, Status.IN_PROGRESS):
                 continue
             if now.date() - row.opens_on < after:
                 continue
-            yield {
-                "participant_id": person_id,
-                "kind": "questionnaire",
-                "priority": QUESTIONNAIRE_PRIORITY,
-                "since": datetime.combine(row.opens_on, datetime.min.time(), tzinfo=now.tzinfo),
-                "reason": reason
-                % {"when": row.time_point.label, "date": date_format(row.closes_on)},
-                "action_url": url(person_id),
-                "action_label": label,
-            }
+            since = datetime.combine(row.opens_on, datetime.min.time(), tzinfo=now.tzinfo)
+            yield QUESTIONNAIRE_PRIORITY, since, person_id, row
+
+
+def describe_overdue_questionnaires(
+    keys: Sequence[Any], *, now: datetime
+) -> Iterator[dict[str, Any]]:
+    url = _scores_url()
+    reason = _("Questionnaire (%(when)s) not sent; it closes on %(date)s")
+    label = _("See the questionnaires")
+    for key in keys:
+        row: ScheduledQuestionnaire = key.ref
+        yield {
+            "participant_id": key.participant_id,
+            "kind": "questionnaire",
+            "priority": key.priority,
+            "since": key.since,
+            "reason": reason % {"when": row.time_point.label, "date": date_format(row.closes_on)},
+            "action_url": url(key.participant_id),
+            "action_label": label,
+        }

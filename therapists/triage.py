@@ -1,34 +1,40 @@
 """The therapist's triage queue: who needs what, most urgent first.
 
-The queue is built from *sources*. A source is a function
+The queue is built from *sources* (`Source`), one per kind of item: homework to review, unread
+messages and inactivity from here, risk flags and overdue questionnaires from
+assessments/triage.py (the list SOURCES at the end of this module). A source has two parts:
 
-    source(*, therapist: User, caseload: Bound, now: datetime)
-        -> Iterable[TriageItem | Mapping]
+    keys(*, therapist: User, caseload: Bound, now: datetime)
+        -> Iterable[(priority, since, participant_id, ref)]
+    describe(keys: Sequence[Key], *, now: datetime) -> Iterable[TriageItem | Mapping]
 
-that, for the participants in one therapist's caseload, returns one item per thing that needs
-doing, in a fixed number of queries whatever the size of the caseload. The dashboard runs them
-on every load, so each builds its statement once per process (accounts/statements.py):
-`caseload.queryset` is the caseload's ids as a subquery with a `Param` in the therapist's
-place, and `caseload.values` its value, which the source passes on with its own values when
-it runs the statement (`caseload_for` makes one). The queue's sources are the list SOURCES at
-the end of this module: homework to review, unread messages and inactivity from here, risk
-flags and overdue questionnaires from assessments/triage.py.
+`keys` gives, for the participants in one therapist's caseload, one row per thing that needs
+doing, as its statement reads it: `priority` orders kinds (see Priority), `since` orders items
+of one kind (oldest first), and `ref` is what the source needs to word the item (a
+submission's and its module's ids, a count, a flag's columns). It costs a fixed number of
+queries whatever the size of the caseload, and the dashboard runs every source's on each load,
+so each builds its statement once per process (accounts/statements.py): `caseload.queryset` is
+the caseload's ids as a subquery with a `Param` in the therapist's place, and `caseload.values`
+its value, which the source passes on with its own values when it runs the statement
+(`caseload_for` makes one).
 
-assessments sits below `therapists` and cannot import `TriageItem`, so its sources return plain
-mappings with the same keys, e.g. {"participant_id": 7, "kind": "risk", "priority": 100,
+`describe` words some of those keys, in their order: only the page the dashboard shows. On a
+caseload of a thousand the queue holds a few hundred keys, and the page twenty-five items.
+
+assessments sits below `therapists` and cannot import `TriageItem`, so its sources word items as
+plain mappings with the same keys, e.g. {"participant_id": 7, "kind": "risk", "priority": 100,
 "since": <datetime>, "reason": "PHQ item 9 answered 2", "action_url": "/care/...",
-"action_label": "Open scores"}. `reason` and `action_label` are shown as they are (translated
-by the source); `priority` orders kinds (see Priority) and `since` orders items of one kind,
-oldest first.
+"action_label": "Open scores"}, and read the keys they are given by their names.
+`reason` and `action_label` are shown as they are (translated by the source).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count, F, Min, QuerySet
 from django.urls import reverse
@@ -41,14 +47,16 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.activity import inactive_after, no_sign_in_after
+from accounts.activity import inactive_after
 from accounts.models import User
 from accounts.statements import Bound, Param, prepared
 from assessments.triage import (
     QUESTIONNAIRE_PRIORITY,
     RISK_PRIORITY,
-    overdue_questionnaires,
-    risk_flags,
+    describe_overdue_questionnaires,
+    describe_risk_flags,
+    overdue_questionnaire_keys,
+    risk_flag_keys,
 )
 from modules.models import HomeworkSubmission, Module
 from therapists.access import caseload_statement_of
@@ -93,7 +101,28 @@ class TriageItem:
         return cls(**{name: item[name] for name in cls.__dataclass_fields__})
 
 
-Source = Callable[..., Iterable["TriageItem | Mapping[str, Any]"]]
+# A source's keys: (priority, since, participant_id, ref) for each thing that needs doing.
+Keys = Callable[..., Iterable[tuple[int, "datetime | None", int, Any]]]
+# A source's wording of some of its keys: one item per key, in the keys' order.
+Describe = Callable[..., Iterable["TriageItem | Mapping[str, Any]"]]
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str
+    keys: Keys
+    describe: Describe
+
+    def items(self, *, therapist: User, caseload: Bound, now: datetime) -> list[TriageItem]:
+        """Every item of this source, worded: what the queue shows of it, page by page."""
+        keys = [
+            Key(priority, since, participant_id, self.kind, ref)
+            for priority, since, participant_id, ref in self.keys(
+                therapist=therapist, caseload=caseload, now=now
+            )
+        ]
+        keys.sort(key=order_of(now))
+        return [TriageItem.coerce(item) for item in self.describe(keys, now=now)]
 
 
 @dataclass(frozen=True)
@@ -150,19 +179,73 @@ def row_html(
     )
 
 
-def collect(therapist: User, *, now: datetime) -> list[TriageItem]:
-    """Every item for the therapist's caseload, most urgent first (then the longest waiting)."""
+class Key(NamedTuple):
+    """One item of the queue as its source's statement gives it: what orders it, and what the
+    source needs to word it (`ref`)."""
+
+    priority: int
+    since: datetime | None
+    participant_id: int
+    kind: str
+    ref: Any
+
+
+@dataclass(frozen=True)
+class Queue:
+    """Every key of a therapist's queue, most urgent first (then the longest waiting), and how
+    many there are of each kind."""
+
+    keys: list[Key]
+    counts: dict[str, int]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def queue(therapist: User, *, now: datetime) -> Queue:
+    """The therapist's queue, its items not yet worded (see `describe`)."""
     if not therapist.is_therapist:
-        return []  # the check caseload_of makes; the statements take it as made
+        return Queue([], {})  # the check caseload_of makes; the statements take it as made
     caseload = caseload_for(therapist)
-    items = [
-        TriageItem.coerce(item)
-        for feed in SOURCES
-        for item in feed(therapist=therapist, caseload=caseload, now=now)
-    ]
+    keys: list[Key] = []
+    counts: dict[str, int] = {}
+    for source in SOURCES:
+        found = [
+            Key(priority, since, participant_id, source.kind, ref)
+            for priority, since, participant_id, ref in source.keys(
+                therapist=therapist, caseload=caseload, now=now
+            )
+        ]
+        if found:
+            counts[source.kind] = len(found)
+            keys.extend(found)
+    keys.sort(key=order_of(now))
+    return Queue(keys, counts)
+
+
+def order_of(now: datetime) -> Callable[[Key], tuple[int, datetime, int]]:
+    """The queue's order: the most urgent kind first, then the longest waiting."""
     oldest = datetime.max.replace(tzinfo=now.tzinfo)
-    items.sort(key=lambda item: (-item.priority, item.since or oldest, item.participant_id))
-    return items
+    return lambda key: (-key.priority, key.since or oldest, key.participant_id)
+
+
+def describe(keys: Sequence[Key], *, now: datetime) -> list[TriageItem]:
+    """The items of `keys` (a page of the queue), in their order: each source words its own."""
+    sources = {source.kind: source for source in SOURCES}
+    places: dict[str, list[int]] = {}
+    for place, key in enumerate(keys):
+        places.setdefault(key.kind, []).append(place)
+    items: list[TriageItem | None] = [None] * len(keys)
+    for kind, found in places.items():
+        worded = sources[kind].describe([keys[place] for place in found], now=now)
+        for place, item in zip(found, worded, strict=True):
+            items[place] = TriageItem.coerce(item)
+    return [item for item in items if item is not None]
+
+
+def collect(therapist: User, *, now: datetime) -> list[TriageItem]:
+    """Every item of the therapist's queue, worded, most urgent first."""
+    return describe(queue(therapist, now=now).keys, now=now)
 
 
 def caseload_for(therapist: User) -> Bound:
@@ -224,46 +307,51 @@ def _url_builder(name: str, arity: int) -> Callable[..., str]:
     return build
 
 
-def homework_to_review(*, therapist: User, caseload: Bound, now: datetime) -> Iterator[TriageItem]:
+def homework_keys(*, therapist: User, caseload: Bound, now: datetime) -> Iterator[tuple[Any, ...]]:
     statement = prepared(
         "triage.homework",
         lambda: (
             HomeworkSubmission.objects.awaiting_review()
             .filter(participant_id__in=caseload.queryset)
-            .order_by()  # collect() sorts
-            # Columns, not model instances (nor the snapshot of the answers): the queue shows the
-            # module and the time only.
+            .order_by()  # the queue sorts
+            # The module's number and texts for the reason: read with the key, they cost less
+            # than a query for the page's modules.
             .values_list(
-                "pk",
-                "participant_id",
                 "submitted_at",
+                "participant_id",
+                "pk",
                 "module_id",
                 "module__number",
                 "module__texts",
             )
         ),
     )
-    rows = statement.rows(**caseload.values)
+    for submitted_at, participant_id, pk, *module in statement.rows(**caseload.values):
+        yield Priority.HOMEWORK, submitted_at, participant_id, (pk, *module)
+
+
+def describe_homework(keys: Sequence[Key], *, now: datetime) -> Iterator[TriageItem]:
     url = _url_builder("therapists:review", 2)
     label = _("Review homework")
     reason = _("Homework for module %(number)s (%(title)s) waits for review")
     reasons: dict[int, str] = {}  # by module: the same few modules over and over
-    for pk, participant_id, submitted_at, module_id, number, texts in rows:
+    for key in keys:
+        pk, module_id, number, texts = key.ref
         if module_id not in reasons:
             title = Module(number=number, texts=texts).title
             reasons[module_id] = reason % {"number": number, "title": title}
         yield TriageItem(
-            participant_id=participant_id,
+            participant_id=key.participant_id,
             kind="homework",
-            priority=Priority.HOMEWORK,
-            since=submitted_at,
+            priority=key.priority,
+            since=key.since,
             reason=reasons[module_id],
-            action_url=url(participant_id, pk),
+            action_url=url(key.participant_id, pk),
             action_label=label,
         )
 
 
-def unread_messages(*, therapist: User, caseload: Bound, now: datetime) -> Iterator[TriageItem]:
+def message_keys(*, therapist: User, caseload: Bound, now: datetime) -> Iterator[tuple[Any, ...]]:
     statement = prepared(
         "triage.messages",
         lambda: (
@@ -277,71 +365,66 @@ def unread_messages(*, therapist: User, caseload: Bound, now: datetime) -> Itera
             .values_list("thread__participant_id", "count", "oldest")
         ),
     )
+    for participant_id, count, oldest in statement.rows(**caseload.values):
+        yield Priority.MESSAGE, oldest, participant_id, count
+
+
+def describe_messages(keys: Sequence[Key], *, now: datetime) -> Iterator[TriageItem]:
     url = _url_builder("therapists:messages", 1)
     label = _("Read and reply")
-    reasons: dict[int, str] = {}
-    for participant_id, count, oldest in statement.rows(**caseload.values):
-        if count not in reasons:
-            reasons[count] = ngettext(
-                "%(count)d unread message", "%(count)d unread messages", count
-            ) % {"count": count}
+    for key in keys:
         yield TriageItem(
-            participant_id=participant_id,
+            participant_id=key.participant_id,
             kind="message",
-            priority=Priority.MESSAGE,
-            since=oldest,
-            reason=reasons[count],
-            action_url=url(participant_id),
+            priority=key.priority,
+            since=key.since,
+            reason=ngettext("%(count)d unread message", "%(count)d unread messages", key.ref)
+            % {"count": key.ref},
+            action_url=url(key.participant_id),
             action_label=label,
         )
 
 
-def inactive_participants(
-    *, therapist: User, caseload: Bound, now: datetime
-) -> Iterator[TriageItem]:
-    cutoff = now - inactive_after()
-    # Those with no sign-in or request since the cutoff, with their last activity over every
-    # source; the inactive ones are those whose last activity is not after the cutoff either.
-    # The rule of UserQuerySet.inactive_since, with its last comparison made on the rows read:
-    # its NOT EXISTS per source (eight subqueries more) took longer to build than to run.
+def inactive_keys(*, therapist: User, caseload: Bound, now: datetime) -> Iterator[tuple[Any, ...]]:
+    # UserQuerySet.inactive_since: a NOT EXISTS per source of activity, each stopping at the
+    # first row after the cutoff, and the last activity worked out only for those it keeps.
     statement = prepared(
         "triage.inactive",
         lambda: (
             Participant.objects.filter(pk__in=caseload.queryset)
-            .filter(no_sign_in_after(Param.moment("cutoff")))
-            .with_last_active()
-            .order_by()  # collect() sorts
+            .inactive_since(Param.moment("cutoff"))
+            .order_by()  # the queue sorts
             .values_list("pk", F("last_active_at"))
         ),
     )
-    rows = statement.rows(**caseload.values, cutoff=cutoff)
+    rows = statement.rows(**caseload.values, cutoff=now - inactive_after())
+    for participant_id, last_active_at in rows:
+        yield Priority.INACTIVE, last_active_at, participant_id, None
+
+
+def describe_inactive(keys: Sequence[Key], *, now: datetime) -> Iterator[TriageItem]:
     url = _url_builder("therapists:messages", 1)
     label = _("Send a message")
-    reasons: dict[int, str] = {}
-    for participant_id, last_active_at in rows:
-        if last_active_at > cutoff:
-            continue  # active in a module or a message after all
-        idle = (now - last_active_at).days
-        if idle not in reasons:
-            reasons[idle] = ngettext(
-                "No activity for %(days)d day", "No activity for %(days)d days", idle
-            ) % {"days": idle}
+    for key in keys:
+        assert key.since is not None  # the day joined, for someone who never came
+        idle = (now - key.since).days
         yield TriageItem(
-            participant_id=participant_id,
+            participant_id=key.participant_id,
             kind="inactive",
-            priority=Priority.INACTIVE,
-            since=last_active_at,
-            reason=reasons[idle],
-            action_url=url(participant_id),
+            priority=key.priority,
+            since=key.since,
+            reason=ngettext("No activity for %(days)d day", "No activity for %(days)d days", idle)
+            % {"days": idle},
+            action_url=url(key.participant_id),
             action_label=label,
         )
 
 
-# Every source of the queue, in no particular order (collect() sorts).
+# Every source of the queue, one per kind, in no particular order (the queue sorts).
 SOURCES: list[Source] = [
-    homework_to_review,
-    unread_messages,
-    inactive_participants,
-    risk_flags,
-    overdue_questionnaires,
+    Source("homework", homework_keys, describe_homework),
+    Source("message", message_keys, describe_messages),
+    Source("inactive", inactive_keys, describe_inactive),
+    Source("risk", risk_flag_keys, describe_risk_flags),
+    Source("questionnaire", overdue_questionnaire_keys, describe_overdue_questionnaires),
 ]

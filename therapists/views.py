@@ -102,11 +102,9 @@ def _page(request: Request, items: Any, size: int) -> Page[Any]:
 @require_GET
 def dashboard(request: Request) -> HttpResponse:
     now = timezone.now()
-    items = triage.collect(request.user, now=now)
-    page = _page(request, items, QUEUE_PAGE_SIZE)
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[item.kind] = counts.get(item.kind, 0) + 1
+    # Every key of the queue is read and counted; only the page's items are worded.
+    queue = triage.queue(request.user, now=now)
+    page = _page(request, queue.keys, QUEUE_PAGE_SIZE)
     # One row for the list, not one per participant in it: the participant's own access log
     # would otherwise fill with every glance at the queue. Opening a participant is logged.
     with transaction.atomic(savepoint=False):  # one commit for the page's writes
@@ -117,9 +115,11 @@ def dashboard(request: Request) -> HttpResponse:
         "therapists/dashboard.html",
         {
             "page": page,
-            "rows": list(triage.with_participants(page.object_list)),
-            "counts": counts,
-            "total": len(items),
+            "rows": list(
+                triage.with_participants(triage.describe(list(page.object_list), now=now))
+            ),
+            "counts": queue.counts,
+            "total": len(queue),
             "inactive_days": inactive_after().days,
             **open_flags_context(request),
         },

@@ -152,7 +152,7 @@ class UserQuerySet(models.QuerySet["User"]):
         work in another app), or the day they joined for someone who never came."""
         return self.annotate(last_active_at=last_active_expression())
 
-    def inactive_since(self, cutoff: datetime) -> Self:
+    def inactive_since(self, cutoff: datetime | models.Expression) -> Self:
         """People with no activity after `cutoff` (annotated with `last_active_at`). Filtered
         with NOT EXISTS per source, so that the latest moment is worked out only for them."""
         return self.filter(no_activity_after(cutoff)).with_last_active()

@@ -12,7 +12,6 @@ from django.utils import timezone
 from accounts.models import User
 from assessments.models import Questionnaire, RiskFlag
 from assessments.schedules import seed_default_schedule
-from assessments.triage import overdue_questionnaires, risk_flags
 from tests.factories import make_participant
 from therapists.access import caseload_of
 
@@ -23,6 +22,22 @@ def caseload(therapist: User):
     from therapists.triage import caseload_for
 
     return caseload_for(therapist)
+
+
+def items_of(kind: str, therapist: User, now):  # type: ignore[no-untyped-def]
+    """Every item of the queue's source of `kind`, worded, as the queue orders them."""
+    from therapists.triage import SOURCES
+
+    (source,) = [source for source in SOURCES if source.kind == kind]
+    return source.items(therapist=therapist, caseload=caseload(therapist), now=now)
+
+
+def risk_flags(therapist: User, now):  # type: ignore[no-untyped-def]
+    return items_of("risk", therapist, now)
+
+
+def overdue_questionnaires(therapist: User, now):  # type: ignore[no-untyped-def]
+    return items_of("questionnaire", therapist, now)
 
 
 def flag(participant: User, level: str, value: float) -> RiskFlag:
@@ -50,25 +65,22 @@ def test_open_flags_of_the_caseload_become_risk_items(
         make_participant(participant.site, "x@test.example", therapist=therapist), "refer", 16
     )
     handled.resolve(by=therapist, note="Called the participant.")
-    items = list(risk_flags(therapist=therapist, caseload=caseload(therapist), now=timezone.now()))
-    assert [item["participant_id"] for item in items] == [participant.pk, participant.pk]
-    assert items[0]["priority"] > items[1]["priority"] >= 100
-    assert items[0]["kind"] == "risk" and "17" in items[0]["reason"]
-    assert items[0]["action_url"] == reverse("assessments:staff-scores", args=[participant.pk])
+    items = risk_flags(therapist, timezone.now())
+    assert [item.participant_id for item in items] == [participant.pk, participant.pk]
+    assert items[0].priority > items[1].priority >= 100
+    assert items[0].kind == "risk" and "17" in items[0].reason
+    assert items[0].action_url == reverse("assessments:staff-scores", args=[participant.pk])
 
 
 def test_a_questionnaire_open_for_two_weeks_and_not_sent_is_overdue(participant, therapist) -> None:
     seed_default_schedule()
     now = timezone.now()
-    assert (
-        list(overdue_questionnaires(therapist=therapist, caseload=caseload(therapist), now=now))
-        == []
-    )
+    assert overdue_questionnaires(therapist, now) == []
     participant.date_joined = now - timedelta(days=15)
     participant.save()
-    items = list(overdue_questionnaires(therapist=therapist, caseload=caseload(therapist), now=now))
-    assert len(items) == 1 and items[0]["kind"] == "questionnaire"
-    assert items[0]["participant_id"] == participant.pk
+    items = overdue_questionnaires(therapist, now)
+    assert len(items) == 1 and items[0].kind == "questionnaire"
+    assert items[0].participant_id == participant.pk
 
 
 def test_the_triage_sources_cost_the_same_queries_for_any_caseload(
@@ -78,22 +90,20 @@ def test_the_triage_sources_cost_the_same_queries_for_any_caseload(
     flag(participant, "refer", 17)
     now = timezone.now()
     with django_assert_num_queries(1):
-        list(risk_flags(therapist=therapist, caseload=caseload(therapist), now=now))
+        risk_flags(therapist, now)
     # The time points and the people with a window open long enough (none here); their
     # questionnaires would be a third.
     with django_assert_num_queries(2):
-        list(overdue_questionnaires(therapist=therapist, caseload=caseload(therapist), now=now))
+        overdue_questionnaires(therapist, now)
     for index in range(10):
         person = make_participant(site, f"load{index}@test.example", therapist=therapist)
         flag(person, "probable_case", 12)
     with django_assert_num_queries(1):
-        assert (
-            len(list(risk_flags(therapist=therapist, caseload=caseload(therapist), now=now))) == 11
-        )
+        assert len(risk_flags(therapist, now)) == 11
     # The time points and the people with a window open long enough (none here); their
     # questionnaires would be a third.
     with django_assert_num_queries(2):
-        list(overdue_questionnaires(therapist=therapist, caseload=caseload(therapist), now=now))
+        overdue_questionnaires(therapist, now)
 
 
 def _overdue_by_python(therapist: User, now) -> set[tuple[int, str]]:  # type: ignore[no-untyped-def]
@@ -135,10 +145,8 @@ def test_it_selects_in_the_database_exactly_the_overdue_questionnaires_the_sched
             )
     expected = _overdue_by_python(therapist, now)
     with django_assert_num_queries(3):
-        items = list(
-            overdue_questionnaires(therapist=therapist, caseload=caseload(therapist), now=now)
-        )
-    found = {(item["participant_id"], item["reason"]) for item in items}
+        items = overdue_questionnaires(therapist, now)
+    found = {(item.participant_id, item.reason) for item in items}
     assert len(found) == len(items) == len(expected) > 2
     assert {person_id for person_id, _key in expected} == {pid for pid, _reason in found}
 
@@ -161,8 +169,8 @@ def test_it_narrows_overdue_questionnaires_by_the_randomisation_date_when_that_i
         site=site,
         randomised_at=now - timedelta(days=16),
     )
-    items = list(overdue_questionnaires(therapist=therapist, caseload=caseload(therapist), now=now))
-    assert [item["participant_id"] for item in items] == [joined_long_ago.pk]
+    items = overdue_questionnaires(therapist, now)
+    assert [item.participant_id for item in items] == [joined_long_ago.pk]
     assert _overdue_by_python(therapist, now) == {(joined_long_ago.pk, "baseline")}
 
 

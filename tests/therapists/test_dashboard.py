@@ -20,10 +20,9 @@ pytestmark = pytest.mark.django_db
 def built_in_sources_only(monkeypatch: Any) -> Any:
     """Leave out the sources from assessments (overdue questionnaires would join the queue for
     everyone who joined weeks ago)."""
+    built_in = {"homework", "message", "inactive"}
     monkeypatch.setattr(
-        triage,
-        "SOURCES",
-        [triage.homework_to_review, triage.unread_messages, triage.inactive_participants],
+        triage, "SOURCES", [source for source in triage.SOURCES if source.kind in built_in]
     )
 
 
@@ -114,7 +113,8 @@ def test_inactivity_follows_the_setting(therapist: User, participant: User, sett
 def test_a_source_from_below_feeds_the_queue_with_plain_mappings(
     therapist: User, participant: User, monkeypatch: Any, built_in_sources_only: Any
 ) -> None:
-    monkeypatch.setattr(triage, "SOURCES", [*triage.SOURCES, fake_risk_flags])
+    fake = triage.Source("risk", fake_risk_flag_keys, describe_fake_risk_flags)
+    monkeypatch.setattr(triage, "SOURCES", [*triage.SOURCES, fake])
     items = triage.collect(therapist, now=timezone.now())
     assert items[0].kind == "risk" and items[0].participant_id == participant.pk
     assert items[0].reason == "Item 9 answered"
@@ -142,18 +142,25 @@ def test_an_open_risk_flag_from_assessments_comes_first_in_the_queue(
     assert "homework" in [item.kind for item in items]
 
 
-def fake_risk_flags(*, therapist: User, caseload: Any, now: Any) -> list[dict[str, Any]]:
+def fake_risk_flag_keys(*, therapist: User, caseload: Any, now: Any) -> list[tuple[Any, ...]]:
+    return [
+        (triage.Priority.RISK, now, pk, "item 9")
+        for pk in caseload_of(therapist).values_list("pk", flat=True)
+    ]
+
+
+def describe_fake_risk_flags(keys: Any, *, now: Any) -> list[dict[str, Any]]:
     return [
         {
-            "participant_id": pk,
+            "participant_id": key.participant_id,
             "kind": "risk",
-            "priority": triage.Priority.RISK,
-            "since": now,
-            "reason": "Item 9 answered",
+            "priority": key.priority,
+            "since": key.since,
+            "reason": f"{key.ref.capitalize()} answered",
             "action_url": "/",
             "action_label": "Open",
         }
-        for pk in caseload_of(therapist).values_list("pk", flat=True)
+        for key in keys
     ]
 
 
@@ -197,6 +204,34 @@ def test_the_queue_pages(
     assert len(response.context["rows"]) == 5
 
 
+def test_only_the_items_of_the_page_shown_are_worded(
+    client: Any, therapist: User, programme: Any, monkeypatch: Any, built_in_sources_only: Any
+) -> None:
+    """Every key of the queue is read and counted, and a source words only those of the page:
+    on a caseload of a thousand, twenty-five items instead of several hundred."""
+    make_caseload(therapist, 60, programme)
+    worded: list[str] = []
+
+    def counting(source: triage.Source) -> triage.Source:
+        def describe(keys: Any, *, now: Any) -> Any:
+            worded.extend(key.kind for key in keys)
+            return source.describe(keys, now=now)
+
+        return triage.Source(source.kind, source.keys, describe)
+
+    monkeypatch.setattr(triage, "SOURCES", [counting(source) for source in triage.SOURCES])
+    client.force_login(therapist)
+    for page in (1, 2, 3):
+        worded.clear()
+        response = client.get(reverse("therapists:dashboard"), {"page": page})
+        shown = [row.item.kind for row in response.context["rows"]]
+        assert worded and sorted(worded) == sorted(shown)
+        assert len(shown) == min(25, response.context["total"] - 25 * (page - 1))
+    counts = response.context["counts"]
+    assert response.context["total"] == sum(counts.values()) > 50
+    assert counts["homework"] == counts["message"] == 6
+
+
 def test_overdue_questionnaires_from_assessments_join_the_queue_below_messages(
     client: Any, therapist: User, participant: User
 ) -> None:
@@ -230,10 +265,7 @@ def test_the_inactive_are_exactly_those_inactive_since_the_cutoff_finds(
     index = people_at_every_moment(site, "i", therapist=therapist)
     caseload = caseload_of(therapist)
     expected = dict(caseload.inactive_since(cutoff).values_list("pk", "last_active_at"))
-    items = list(
-        triage.inactive_participants(
-            therapist=therapist, caseload=triage.caseload_for(therapist), now=now
-        )
-    )
+    (inactive,) = [source for source in triage.SOURCES if source.kind == "inactive"]
+    items = inactive.items(therapist=therapist, caseload=triage.caseload_for(therapist), now=now)
     assert {item.participant_id: item.since for item in items} == expected
     assert 0 < len(expected) < index
