@@ -12,7 +12,9 @@
    minute from one address, fewer than the scenarios need).
 4. Runs locust headless, one scenario at a time, --users users for --duration seconds, without
    think time, the bare authenticated view first, then again paced (--pacing seconds between
-   one user's requests); then 100 participants autosaving for a minute
+   one user's requests); then --rounds interleaved rounds of the scenarios the ratio budgets
+   compare (the bare view, the participant pages, the dashboards), --round-duration seconds
+   each, one after the other in every round; then 100 participants autosaving for a minute
    and checks every acknowledged answer against the database; then the reminder sweeps over the
    seeded population; then seeds the export studies and downloads each CSV export once while
    sampling the memory of the server's workers.
@@ -220,8 +222,8 @@ def gunicorn(port: int, workers: int, work: Path) -> Iterator[psutil.Process]:
             try:
                 if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).ok:
                     break
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or its workers still starting on a busy machine
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit(f"gunicorn did not start; see {work / 'gunicorn.log'}")
             time.sleep(0.5)
@@ -383,6 +385,51 @@ def run_locust(
     result.server_p50, result.server_p95 = percentile(times, 0.5), percentile(times, 0.95)
     result.sql_p50 = percentile([row[5] for row in measured], 0.5)
     return result
+
+
+# What the ratio budgets compare, run in turn in each interleaved round: (key, pacing or None
+# for the run's own pacing).
+ROUND_RUNS = [
+    ("bare", 0.0),
+    ("home", 0.0),
+    ("module", 0.0),
+    ("step", 0.0),
+    ("dashboard_small", 0.0),
+    ("dashboard_big", 0.0),
+    ("dashboard_small", None),
+    ("dashboard_big", None),
+]
+
+
+def interleaved_rounds(
+    args: argparse.Namespace, *, base: str, work: Path, env: dict[str, str], only: set[str]
+) -> list[dict[tuple[str, float], Result]]:
+    """The scenarios the ratio budgets compare, run in turn, round after round: each ratio is
+    then read between runs a minute apart, not between runs several minutes apart. On a shared
+    machine the bare view alone moved from 197 to 347 requests a second between two runs of
+    the same code, the pages it is compared with not at all."""
+    by_key = {scenario.key: scenario for scenario in SCENARIOS}
+    rounds = []
+    for number in range(1, args.rounds + 1):
+        found: dict[tuple[str, float], Result] = {}
+        for key, pacing in ROUND_RUNS:
+            if only and key not in only and key != "bare":
+                continue
+            pace = args.pacing if pacing is None else pacing
+            if pacing is None and pace <= 0:
+                continue
+            print(f"Round {number}: {by_key[key].title}, pacing {pace:g} s", flush=True)
+            found[(key, pace)] = run_locust(
+                by_key[key],
+                base=base,
+                users=args.users,
+                duration=args.round_duration,
+                work=work,
+                env=env,
+                pacing=pace,
+            )
+        rounds.append(found)
+    return rounds
 
 
 def warm_up(base: str, credentials: dict[str, Any]) -> None:
@@ -624,6 +671,7 @@ def render(report: dict[str, Any]) -> str:
                 f"{ms(result.p50)} | {ms(result.p95)} | {result.rps:.1f} | "
                 f"{ms(result.server_p50)} / {ms(result.server_p95)} | {ms(result.sql_p50)} |"
             )
+    lines += render_rounds(report)
     lines += ["", "Exports (one download at a time, streamed to /dev/null):", ""]
     lines += [
         "| Export | participants | time s | size MB | rows | SQL queries | "
@@ -711,6 +759,7 @@ def render(report: dict[str, Any]) -> str:
             f"{ms(first.p95)} and {ms(second.p95)} ms | "
             f"{verdict(max(first.server_p95, second.server_p95) < 150)} |"
         )
+    lines += round_budgets(report)
     for name in sorted({export["name"] for export in report["exports"]}):
         runs = [export for export in report["exports"] if export["name"] == name]
         growth = [(export["rss_peak"] - export["rss_before"]) / 2**20 for export in runs]
@@ -725,6 +774,102 @@ def render(report: dict[str, Any]) -> str:
         )
     lines += ["", END_MARK]
     return "\n".join(lines)
+
+
+def round_ratios(report: dict[str, Any]) -> dict[str, list[float]]:
+    """Per interleaved round: each participant page's throughput over the bare view's, and the
+    dashboard's server p95 at the big caseload over the small one's, at full load and paced."""
+    ratios: dict[str, list[float]] = {}
+    pacing = report["pacing"]
+    for found in report["rounds"]:
+        bare = found.get(("bare", 0.0))
+        for key in ("home", "module", "step"):
+            page = found.get((key, 0.0))
+            if bare and page and bare.rps:
+                ratios.setdefault(key, []).append(page.rps / bare.rps)
+        for label, pace in (("dashboard", 0.0), ("dashboard paced", pacing)):
+            small, big = found.get(("dashboard_small", pace)), found.get(("dashboard_big", pace))
+            if small and big and small.server_p95:
+                ratios.setdefault(label, []).append(big.server_p95 / small.server_p95)
+    return ratios
+
+
+def render_rounds(report: dict[str, Any]) -> list[str]:
+    rounds: list[dict[tuple[str, float], Result]] = report["rounds"]
+    if not rounds:
+        return []
+    pacing = report["pacing"]
+
+    def rps(found: dict[tuple[str, float], Result], key: str) -> str:
+        result = found.get((key, 0.0))
+        return f"{result.rps:.0f}" if result else "-"
+
+    def p95(found: dict[tuple[str, float], Result], key: str, pace: float) -> str:
+        result = found.get((key, pace))
+        return ms(result.server_p95) if result else "-"
+
+    lines = [
+        "",
+        f"Interleaved rounds: {len(rounds)} rounds of {report['round_duration']} s runs, in each "
+        "the bare view, the participant pages and the dashboards in turn (throughput in "
+        "req/s; the dashboard's server p95 in ms at caseloads 100 / 1,000, at full load and "
+        f"paced at {pacing:g} s):",
+        "",
+        "| round | bare | home | module | step | home / bare | module / bare | step / bare | "
+        "dashboard p95 | paced p95 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    ratios = round_ratios(report)
+    for number, found in enumerate(rounds, start=1):
+        index = number - 1
+
+        def ratio(key: str, index: int = index) -> str:
+            values = ratios.get(key, [])
+            return f"{values[index]:.2f}" if index < len(values) else "-"
+
+        lines.append(
+            f"| {number} | {rps(found, 'bare')} | {rps(found, 'home')} | {rps(found, 'module')} "
+            f"| {rps(found, 'step')} | {ratio('home')} | {ratio('module')} | {ratio('step')} | "
+            f"{p95(found, 'dashboard_small', 0.0)} / {p95(found, 'dashboard_big', 0.0)} | "
+            f"{p95(found, 'dashboard_small', pacing)} / {p95(found, 'dashboard_big', pacing)} |"
+        )
+    return lines
+
+
+def round_budgets(report: dict[str, Any]) -> list[str]:
+    """The ratio budgets read as the median over the interleaved rounds."""
+    ratios = round_ratios(report)
+    if not ratios:
+        return []
+    rounds = len(report["rounds"])
+
+    def listed(values: list[float]) -> str:
+        return ", ".join(f"{value:.2f}" for value in values)
+
+    lines = []
+    for key, title, floor in (
+        ("module", "module page", 0.5),
+        ("step", "module step", 0.5),
+        ("home", "participant home", 0.4),
+    ):
+        values = ratios.get(key)
+        if values:
+            median = statistics.median(values)
+            lines.append(
+                f"| {title} ≥ {floor:g} of the bare view's throughput, median of {rounds} "
+                f"interleaved rounds | {median:.2f} ({listed(values)}) | "
+                f"{verdict(median >= floor)} |"
+            )
+    for key, label in (("dashboard", "at full load"), ("dashboard paced", "paced")):
+        values = ratios.get(key)
+        if values:
+            median = statistics.median(values)
+            lines.append(
+                f"| dashboard server p95 at 1,000 ≤ 1.5 times at 100, {label}, median of {rounds} "
+                f"interleaved rounds | {median:.2f} times ({listed(values)}) | "
+                f"{verdict(median <= 1.5)} |"
+            )
+    return lines
 
 
 SKELETON = f"""# Benchmarks
@@ -762,6 +907,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default=1.0,
         help="seconds between one user's requests in the second, paced pass (0: no such pass)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="interleaved rounds of the ratio scenarios after the main pass (0: none)",
+    )
+    parser.add_argument("--round-duration", type=int, default=10, help="seconds per round's run")
     parser.add_argument("--autosave-users", type=int, default=100)
     parser.add_argument("--autosave-duration", type=int, default=60)
     parser.add_argument("--exports", default="100,10000,100000", help="export study sizes")
@@ -859,6 +1011,7 @@ def main(argv: list[str]) -> None:
                         pacing=args.pacing,
                     )
                 )
+        rounds = interleaved_rounds(args, base=base, work=work, env=env, only=only)
         print("Autosave minute", flush=True)
         autosave = autosave_minute(
             base=base,
@@ -904,6 +1057,8 @@ def main(argv: list[str]) -> None:
         "results": results,
         "paced": paced,
         "pacing": args.pacing,
+        "rounds": rounds,
+        "round_duration": args.round_duration,
         "exports": exports,
         "sweeps": sweeps,
         "sweep_population": sweep_population,
