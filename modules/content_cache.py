@@ -24,12 +24,23 @@ MAX_ENTRIES = 64
 _STEP_COLUMNS = ["id", "module_id", "position", "slug", "kind", "diary", "texts", "retired_at"]
 
 
+class StepRow(NamedTuple):
+    """A current step's columns other than its texts, named as the model's attributes."""
+
+    id: int
+    module_id: int
+    position: int
+    slug: str
+    kind: str
+    diary: str
+
+
 @dataclass(frozen=True)
 class _Content:
     # Step id -> texts, for every step of the module (retired ones too: old answers name them).
     texts: dict[int, dict[str, Any]]
-    # The current steps in order, as the columns a Step is built from.
-    steps: tuple[dict[str, Any], ...]
+    # The current steps in order, without their texts.
+    steps: tuple[StepRow, ...]
 
 
 _content: dict[tuple[int, int, float], _Content] = {}
@@ -73,7 +84,7 @@ def _of_all(modules: Iterable[Module]) -> dict[int, _Content]:
         content = _Content(
             texts={row["pk"]: row["texts"] for row in rows[pk]},
             steps=tuple(
-                {k: row[k] for k in ("pk", "position", "slug", "kind", "diary")}
+                StepRow(row["pk"], pk, row["position"], row["slug"], row["kind"], row["diary"])
                 for row in rows[pk]
                 if row["retired_at"] is None
             ),
@@ -84,27 +95,9 @@ def _of_all(modules: Iterable[Module]) -> dict[int, _Content]:
     return found
 
 
-class StepRow(NamedTuple):
-    """A current step's columns other than its texts, named as the model's attributes."""
-
-    id: int
-    module_id: int
-    position: int
-    slug: str
-    kind: str
-    diary: str
-
-
 def active_steps(modules: Iterable[Module]) -> dict[int, tuple[StepRow, ...]]:
     """Module id -> the module's current (not retired) steps in order, without their texts."""
-    contents = _of_all(modules)
-    return {
-        pk: tuple(
-            StepRow(row["pk"], pk, row["position"], row["slug"], row["kind"], row["diary"])
-            for row in content.steps
-        )
-        for pk, content in contents.items()
-    }
+    return {pk: content.steps for pk, content in _of_all(modules).items()}
 
 
 def module_steps(module: Module) -> list[Step]:
@@ -114,20 +107,8 @@ def module_steps(module: Module) -> list[Step]:
     steps = []
     for row in content.steps:
         # from_db, as a queryset builds them: saved objects of the default database.
-        step = Step.from_db(
-            "default",
-            _STEP_COLUMNS,
-            [
-                row["pk"],
-                module.pk,
-                row["position"],
-                row["slug"],
-                row["kind"],
-                row["diary"],
-                content.texts[row["pk"]],
-                None,
-            ],
-        )
+        # A StepRow's fields are the first of _STEP_COLUMNS.
+        step = Step.from_db("default", _STEP_COLUMNS, [*row, content.texts[row.id], None])
         step.module = module
         steps.append(step)
     return steps

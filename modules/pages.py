@@ -10,6 +10,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from accounts.rows import build, columns, width
 from modules.access import has_therapist
@@ -42,6 +43,7 @@ ENTRIES_OPEN = 3
 class StepLink:
     step: Step
     url: str
+    title: str
     done: bool
     current: bool
 
@@ -143,6 +145,31 @@ def step_url(step: Step, number: int | None, *, preview: bool = False, language:
     return reverse("modules:step-detail", args=[number, step.slug])
 
 
+def step_links(
+    module: Module,
+    steps: list[Step],
+    done: set[int] | frozenset[int],
+    *,
+    current: Step | None = None,
+    preview: bool = False,
+    language: str = "",
+) -> list[StepLink]:
+    """The module's steps as the step list shows them. Each step's URL and title (in the
+    active language) are the same for every participant: drawn once per module content
+    (content_cache)."""
+    drawn = fragment(
+        module,
+        ("step-links", preview, language, get_language(), tuple(s.slug for s in steps)),
+        lambda: [
+            (step_url(s, module.number, preview=preview, language=language), s.title) for s in steps
+        ],
+    )
+    return [
+        StepLink(s, url, title, s.pk in done, current is not None and s.pk == current.pk)
+        for s, (url, title) in zip(steps, drawn, strict=True)
+    ]
+
+
 def build_step_page(
     step: Step,
     participant: User | None,
@@ -170,15 +197,7 @@ def build_step_page(
         progress, answer = _progress_and_answer(participant, step, steps)
         read_answer = False
     done = {step_id for step_id, p in progress.items() if p.completed_at is not None}
-    # The same for every participant: drawn once per module content (content_cache).
-    urls = fragment(
-        module,
-        ("step-urls", preview, language, tuple(s.slug for s in steps)),
-        lambda: [step_url(s, module.number, preview=preview, language=language) for s in steps],
-    )
-    links = [
-        StepLink(s, url, s.pk in done, s.pk == step.pk) for s, url in zip(steps, urls, strict=True)
-    ]
+    links = step_links(module, steps, done, current=step, preview=preview, language=language)
     index = next(i for i, link in enumerate(links, start=1) if link.current)
     page = StepPage(
         module=module, step=step, steps=links, index=index, preview=preview, language=language
@@ -287,8 +306,8 @@ def _describe_entry(spec: dict[str, Any], entry: DiaryEntry) -> list[Shown]:
 class ModulePage:
     state: ModuleState
     following: ModuleState | None
-    steps: list[tuple[Step, bool]]
-    next_step: Step | None
+    steps: list[StepLink]
+    next_step: StepLink | None
     submissions: list[HomeworkSubmission]
 
     @property
@@ -301,8 +320,7 @@ def build_module_page(states: list[ModuleState], module: Module, participant: Us
     it. Showing the feedback marks it read."""
     state = next(s for s in states if s.module.pk == module.pk)
     following = next((s for s in states if s.module.number == (module.number or 0) + 1), None)
-    steps = module_steps(module)
-    done = state.done_step_ids
+    links = step_links(module, module_steps(module), state.done_step_ids)
     # The module's submissions, as the states read them.
     shown = state.submissions
     if state.unread_feedback:
@@ -313,8 +331,8 @@ def build_module_page(states: list[ModuleState], module: Module, participant: Us
     return ModulePage(
         state=state,
         following=following,
-        steps=[(s, s.pk in done) for s in steps],
-        next_step=next((s for s in steps if s.pk not in done), None),
+        steps=links,
+        next_step=next((link for link in links if not link.done), None),
         submissions=shown,
     )
 
