@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from accounts.rows import build, columns, width
@@ -78,6 +79,8 @@ class StepPage:
     continue_url: str = ""
     save_url: str = ""
     submit_url: str = ""
+    # Where the autosave script asks whether the participant is still signed in.
+    session_url: str = ""
     form: ExerciseForm | None = None
     revision: int = 0
     answer: Answer | None = None
@@ -91,6 +94,8 @@ class StepPage:
     participant: User | None = None
     # What the exercise shows above its fields from another app (modules/panels.py).
     panel: str = ""
+    # The breadcrumbs, the step's place in the module and its text (step.html#step-intro).
+    intro: str = ""
 
     @property
     def total(self) -> int:
@@ -202,12 +207,19 @@ def build_step_page(
     page = StepPage(
         module=module, step=step, steps=links, index=index, preview=preview, language=language
     )
+    # The same for every participant: drawn once per step, view and language (content_cache),
+    # from a context without the request, so nothing of the participant's can be in it.
+    page.intro = fragment(
+        module,
+        ("step-intro", step.slug, preview, language, get_language()),
+        lambda: _draw_intro(page),
+    )
     page.step_progress = progress.get(step.pk)
     page.participant = participant
     page.previous_url = links[index - 2].url if index > 1 else ""
     page.next_url = links[index].url if index < len(links) else ""
     if not preview:
-        page.continue_url, page.save_url, page.submit_url = fragment(
+        page.continue_url, page.save_url, page.submit_url, page.session_url = fragment(
             module, ("step-actions", step.slug), lambda: _action_urls(module, step)
         )
     if participant is not None and step.is_homework:
@@ -233,12 +245,25 @@ def build_step_page(
     return page
 
 
-def _action_urls(module: Module, step: Step) -> tuple[str, str, str]:
+def _draw_intro(page: StepPage) -> SafeString:
+    context = {
+        "module": page.module,
+        "step": page.step,
+        "index": page.index,
+        "total": page.total,
+        "preview": page.preview,
+        "language": page.language,
+    }
+    return mark_safe(render_to_string("modules/step.html#step-intro", context))  # noqa: S308  # nosec B308, B703  # the template escapes
+
+
+def _action_urls(module: Module, step: Step) -> tuple[str, str, str, str]:
     args = [module.number, step.slug]
     return (
         reverse("modules:step-complete", args=args),
         reverse("modules:answer-save", args=args),
         reverse("modules:homework-submit", args=[module.number]),
+        reverse("modules:session-check"),
     )
 
 

@@ -251,6 +251,35 @@ def test_it_serves_a_changed_step_s_new_text_once_load_programme_has_changed_it(
     assert "module what-is-stress" not in report.updated
 
 
+def test_the_step_and_module_pages_show_the_titles_and_count_load_programme_has_changed(
+    content, client, participant
+):
+    """A step page's breadcrumbs, count and text, and the step lists of both pages, are drawn
+    once per module content: a load that changes a step draws them again."""
+    from modules.models import Enrolment
+
+    load_programme(content)
+    Enrolment.enrol(participant)
+    client.force_login(participant)
+    step_url, module_url = "/programme/1/starting-point/", "/programme/1/"
+    before = client.get(step_url).content.decode()
+    assert "Steg 6 av 8" in before and "Din terapeut" in before
+    assert "Så går programmet till" in client.get(module_url).content.decode()
+    edit(content / "sv" / "01-welcome.md", "# Din terapeut", "# Om din terapeut")
+    for language in ("sv", "en"):
+        path = content / language / "01-welcome.md"
+        text = path.read_text(encoding="utf-8")
+        start = text.index("::: step text how-it-works")
+        end = text.index("::: step text your-therapist")
+        path.write_text(text[:start] + text[end:], encoding="utf-8")
+    load_programme(content)
+    after = client.get(step_url).content.decode()
+    assert "Steg 5 av 7" in after and "Om din terapeut" in after
+    assert "Så går programmet till" not in after
+    module_page = client.get(module_url).content.decode()
+    assert "Om din terapeut" in module_page and "Så går programmet till" not in module_page
+
+
 def test_the_home_page_counts_and_links_the_steps_load_programme_has_changed(
     content, client, participant
 ):
