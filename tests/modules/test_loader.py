@@ -266,18 +266,23 @@ def test_the_step_and_module_pages_show_the_titles_and_count_load_programme_has_
     assert "Steg 6 av 8" in before and "Din terapeut" in before
     assert "Så går programmet till" in client.get(module_url).content.decode()
     edit(content / "sv" / "01-welcome.md", "# Din terapeut", "# Om din terapeut")
-    for language in ("sv", "en"):
-        path = content / language / "01-welcome.md"
-        text = path.read_text(encoding="utf-8")
-        start = text.index("::: step text how-it-works")
-        end = text.index("::: step text your-therapist")
-        path.write_text(text[:start] + text[end:], encoding="utf-8")
+    drop_how_it_works(content)
     load_programme(content)
     after = client.get(step_url).content.decode()
     assert "Steg 5 av 7" in after and "Om din terapeut" in after
     assert "Så går programmet till" not in after
     module_page = client.get(module_url).content.decode()
     assert "Om din terapeut" in module_page and "Så går programmet till" not in module_page
+
+
+def drop_how_it_works(content: Path) -> None:
+    """Take module 1's step "how-it-works" out of the content, in both languages."""
+    for language in ("sv", "en"):
+        path = content / language / "01-welcome.md"
+        text = path.read_text(encoding="utf-8")
+        start = text.index("::: step text how-it-works")
+        end = text.index("::: step text your-therapist")
+        path.write_text(text[:start] + text[end:], encoding="utf-8")
 
 
 def test_the_home_page_counts_and_links_the_steps_load_programme_has_changed(
@@ -295,12 +300,7 @@ def test_the_home_page_counts_and_links_the_steps_load_programme_has_changed(
     assert "1 av 8 steg klara" in before and "Nästa steg: Så går programmet till" in before
     assert reverse("modules:step-detail", args=[1, "how-it-works"]) in before
     # The step after the one done goes, in both languages: module 1 has seven steps now.
-    for language in ("sv", "en"):
-        path = content / language / "01-welcome.md"
-        text = path.read_text(encoding="utf-8")
-        start = text.index("::: step text how-it-works")
-        end = text.index("::: step text your-therapist")
-        path.write_text(text[:start] + text[end:], encoding="utf-8")
+    drop_how_it_works(content)
     assert "step welcome/how-it-works" in load_programme(content).retired
     after = client.get(reverse("home")).content.decode()
     assert "1 av 7 steg klara" in after and "Nästa steg: Din terapeut" in after
