@@ -60,7 +60,9 @@ def risk_flag_keys(*, therapist: User, caseload: Bound, now: datetime) -> Iterat
         lambda: (
             RiskFlag.objects.open()
             .filter(participant_id__in=caseload.queryset)
-            .order_by()
+            # In the order raised: flags of one submission tie on everything the queue sorts by,
+            # and the dashboard pages the sorted keys, so ties must come in the same order.
+            .order_by("pk")
             .values_list(*_Flag._fields)
         ),
     )

@@ -207,13 +207,15 @@ def build_step_page(
     page = StepPage(
         module=module, step=step, steps=links, index=index, preview=preview, language=language
     )
-    # The same for every participant: drawn once per step, view and language (content_cache),
-    # from a context without the request, so nothing of the participant's can be in it.
-    page.intro = fragment(
-        module,
-        ("step-intro", step.slug, preview, language, get_language()),
-        lambda: _draw_intro(page),
-    )
+    if navigation:
+        # The same for every participant: drawn once per step, view and language
+        # (content_cache), from a context without the request, so nothing of the participant's
+        # can be in it. Only with the module's steps: without them the step would be "1 of 1".
+        page.intro = fragment(
+            module,
+            ("step-intro", step.slug, index, page.total, preview, language, get_language()),
+            lambda: _draw_intro(page),
+        )
     page.step_progress = progress.get(step.pk)
     page.participant = participant
     page.previous_url = links[index - 2].url if index > 1 else ""

@@ -224,7 +224,8 @@ def queue(therapist: User, *, now: datetime) -> Queue:
 
 
 def order_of(now: datetime) -> Callable[[Key], tuple[int, datetime, int]]:
-    """The queue's order: the most urgent kind first, then the longest waiting."""
+    """The queue's order: the most urgent kind first, then the longest waiting. The sort is
+    stable: what ties keeps the order its source's statement gives it."""
     oldest = datetime.max.replace(tzinfo=now.tzinfo)
     return lambda key: (-key.priority, key.since or oldest, key.participant_id)
 
@@ -313,7 +314,9 @@ def homework_keys(*, therapist: User, caseload: Bound, now: datetime) -> Iterato
         lambda: (
             HomeworkSubmission.objects.awaiting_review()
             .filter(participant_id__in=caseload.queryset)
-            .order_by()  # the queue sorts
+            # The queue sorts; ties (one participant, the same moment) in the order sent, so
+            # that the pages of the queue neither repeat nor skip one.
+            .order_by("pk")
             # The module's number and texts for the reason: read with the key, they cost less
             # than a query for the page's modules.
             .values_list(

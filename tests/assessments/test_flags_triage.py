@@ -196,3 +196,24 @@ def test_routed_flags_are_read_only_when_there_are_some(
     RiskFlag.objects.filter(pk=stray.pk).update(resolved_at=timezone.now())
     with django_assert_num_queries(1):
         assert open_flags_for(therapist) == []
+
+
+def test_flags_raised_together_keep_the_order_they_were_raised_in(participant, therapist) -> None:
+    """One submission can raise several flags of one level at one moment: they tie on all the
+    queue sorts by, and the dashboard pages the sorted queue, so ties come in a fixed order."""
+    baseline = seed_default_schedule().time_points.get(key="baseline")
+    questionnaire = Questionnaire.objects.create(participant=participant, time_point=baseline)
+    raised = timezone.now()
+    for scale, value in (("depression", 17), ("anxiety", 15)):
+        RiskFlag.objects.create(
+            participant=participant,
+            questionnaire=questionnaire,
+            instrument="hads",
+            scale=scale,
+            value=value,
+            level="refer",
+            raised_at=raised,
+        )
+    for _ in range(3):
+        items = risk_flags(therapist, timezone.now())
+        assert [item.reason.split(": ")[0].split()[-1] for item in items] == ["17", "15"]

@@ -242,3 +242,14 @@ def test_a_revision_larger_than_any_column_holds_is_a_clear_400(signed_in, enrol
     response = autosave(signed_in, exercise, GOOD, revision=99999999999999999999999)
     assert response.status_code == 400
     assert not Answer.objects.filter(participant=enrolled, step=exercise).exists()
+
+
+def test_a_page_drawn_after_the_first_autosave_shows_the_step_s_place_in_the_module(
+    signed_in, exercise
+):  # type: ignore[no-untyped-def]
+    """Autosave draws the step without the module's other steps; the page's introduction
+    ("Step n of m"), kept once drawn for everyone, must come from a full page."""
+    assert autosave(signed_in, exercise, GOOD, revision=0).status_code == 200
+    html = signed_in.get(reverse("modules:step-detail", args=[1, exercise.slug])).content.decode()
+    assert "Steg 6 av 8" in html and "Steg 1 av 1" not in html
+    assert '<progress class="meter" max="8" value="6"' in html
