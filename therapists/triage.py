@@ -11,7 +11,7 @@ assessments/triage.py (the list SOURCES at the end of this module). A source has
 `keys` gives, for the participants in one therapist's caseload, one row per thing that needs
 doing, as its statement reads it: `priority` orders kinds (see Priority), `since` orders items
 of one kind (oldest first), and `ref` is what the source needs to word the item (a
-submission's and its module's ids, a count, a flag's columns). It costs a fixed number of
+submission's id with its module's, a count, a flag's columns). It costs a fixed number of
 queries whatever the size of the caseload, and the dashboard runs every source's on each load,
 so each builds its statement once per process (accounts/statements.py): `caseload.queryset` is
 the caseload's ids as a subquery with a `Param` in the therapist's place, and `caseload.values`
@@ -113,15 +113,18 @@ class Source:
     keys: Keys
     describe: Describe
 
-    def items(self, *, therapist: User, caseload: Bound, now: datetime) -> list[TriageItem]:
-        """Every item of this source, worded: what the queue shows of it, page by page."""
-        keys = [
+    def read(self, *, therapist: User, caseload: Bound, now: datetime) -> list[Key]:
+        """The source's keys, as the queue holds them."""
+        return [
             Key(priority, since, participant_id, self.kind, ref)
             for priority, since, participant_id, ref in self.keys(
                 therapist=therapist, caseload=caseload, now=now
             )
         ]
-        keys.sort(key=order_of(now))
+
+    def items(self, *, therapist: User, caseload: Bound, now: datetime) -> list[TriageItem]:
+        """Every item of this source, worded: what the queue shows of it, page by page."""
+        keys = sorted(self.read(therapist=therapist, caseload=caseload, now=now), key=order_of(now))
         return [TriageItem.coerce(item) for item in self.describe(keys, now=now)]
 
 
@@ -210,12 +213,7 @@ def queue(therapist: User, *, now: datetime) -> Queue:
     keys: list[Key] = []
     counts: dict[str, int] = {}
     for source in SOURCES:
-        found = [
-            Key(priority, since, participant_id, source.kind, ref)
-            for priority, since, participant_id, ref in source.keys(
-                therapist=therapist, caseload=caseload, now=now
-            )
-        ]
+        found = source.read(therapist=therapist, caseload=caseload, now=now)
         if found:
             counts[source.kind] = len(found)
             keys.extend(found)

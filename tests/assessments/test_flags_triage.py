@@ -3,7 +3,7 @@ questionnaires, for one caseload, in a fixed number of queries."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -14,6 +14,7 @@ from assessments.models import Questionnaire, RiskFlag
 from assessments.schedules import seed_default_schedule
 from tests.factories import make_participant
 from therapists.access import caseload_of
+from therapists.triage import TriageItem
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ def caseload(therapist: User):
     return caseload_for(therapist)
 
 
-def items_of(kind: str, therapist: User, now):  # type: ignore[no-untyped-def]
+def items_of(kind: str, therapist: User, now: datetime) -> list[TriageItem]:
     """Every item of the queue's source of `kind`, worded, as the queue orders them."""
     from therapists.triage import SOURCES
 
@@ -32,11 +33,11 @@ def items_of(kind: str, therapist: User, now):  # type: ignore[no-untyped-def]
     return source.items(therapist=therapist, caseload=caseload(therapist), now=now)
 
 
-def risk_flags(therapist: User, now):  # type: ignore[no-untyped-def]
+def risk_flags(therapist: User, now: datetime) -> list[TriageItem]:
     return items_of("risk", therapist, now)
 
 
-def overdue_questionnaires(therapist: User, now):  # type: ignore[no-untyped-def]
+def overdue_questionnaires(therapist: User, now: datetime) -> list[TriageItem]:
     return items_of("questionnaire", therapist, now)
 
 
