@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.db import connections
 from django.db.models import DateTimeField, Expression, Field, IntegerField, QuerySet
@@ -93,12 +93,15 @@ class Statement:
         return list(self.compiler.results_iter(results=[found], tuple_expected=True))
 
 
-@dataclass(frozen=True)
-class Bound:
-    """A queryset built with `Param`s, to go inside a statement built once (a subquery), and
-    the values of its Params for this run."""
+QS = TypeVar("QS", bound="QuerySet[Any]")
 
-    queryset: QuerySet[Any]
+
+@dataclass(frozen=True)
+class Bound(Generic[QS]):
+    """A queryset built with `Param`s, to go inside a statement built once (a subquery, or the
+    queryset the statement starts from), and the values of its Params for this run."""
+
+    queryset: QS
     values: dict[str, Any]
 
 

@@ -1,6 +1,6 @@
 """Sources of the therapist's triage queue (therapists.triage, which lists them and says what a
 source is): risk flags and overdue questionnaires. Their keys take the caseload as
-therapists.triage describes it (a subquery of participant ids with its values) and cost a fixed
+therapists.triage describes it (the caseload's participants, with its values) and cost a fixed
 number of queries, each statement built once per process; their items are plain mappings, as
 this app sits below `therapists` and does not import its `TriageItem`.
 """
@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import User, UserQuerySet
 from accounts.statements import Bound, prepared
 from assessments.history import format_score
 from assessments.labels import instrument_title, scale_label
@@ -52,14 +52,16 @@ class _Flag(NamedTuple):
     raised_at: datetime
 
 
-def risk_flag_keys(*, therapist: User, caseload: Bound, now: datetime) -> Iterator[tuple[Any, ...]]:
+def risk_flag_keys(
+    *, therapist: User, caseload: Bound[UserQuerySet], now: datetime
+) -> Iterator[tuple[Any, ...]]:
     """One key per open risk flag, the more urgent level first within the kind."""
     # The columns the item needs, not model instances (a caseload of a thousand has dozens).
     statement = prepared(
         "triage.risk",
         lambda: (
             RiskFlag.objects.open()
-            .filter(participant_id__in=caseload.queryset)
+            .filter(participant_id__in=caseload.queryset.values("pk"))
             # In the order raised: flags of one submission tie on everything the queue sorts by,
             # and the dashboard pages the sorted keys, so ties must come in the same order.
             .order_by("pk")
@@ -102,7 +104,7 @@ _PERSON = ("id", "date_joined", "timezone")
 
 
 def overdue_questionnaire_keys(
-    *, therapist: User, caseload: Bound, now: datetime
+    *, therapist: User, caseload: Bound[UserQuerySet], now: datetime
 ) -> Iterator[tuple[Any, ...]]:
     """Questionnaires open for ASSESSMENTS_OVERDUE_AFTER_DAYS or more and not yet sent, while
     there is still time to remind the participant: one key each, its row of the schedule."""
@@ -118,7 +120,7 @@ def overdue_questionnaire_keys(
     statement = prepared(
         ("triage.overdue", key),
         lambda: (
-            window_candidates(User.objects.filter(pk__in=caseload.queryset), time_points)
+            window_candidates(caseload.queryset, time_points)
             .order_by()  # the queue sorts
             .values_list(*_PERSON)
         ),

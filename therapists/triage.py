@@ -4,7 +4,7 @@ The queue is built from *sources* (`Source`), one per kind of item: homework to 
 messages and inactivity from here, risk flags and overdue questionnaires from
 assessments/triage.py (the list SOURCES at the end of this module). A source has two parts:
 
-    keys(*, therapist: User, caseload: Bound, now: datetime)
+    keys(*, therapist: User, caseload: Bound[UserQuerySet], now: datetime)
         -> Iterable[(priority, since, participant_id, ref)]
     describe(keys: Sequence[Key], *, now: datetime) -> Iterable[TriageItem | Mapping]
 
@@ -14,9 +14,10 @@ of one kind (oldest first), and `ref` is what the source needs to word the item 
 submission's id with its module's, a count, a flag's columns). It costs a fixed number of
 queries whatever the size of the caseload, and the dashboard runs every source's on each load,
 so each builds its statement once per process (accounts/statements.py): `caseload.queryset` is
-the caseload's ids as a subquery with a `Param` in the therapist's place, and `caseload.values`
-its value, which the source passes on with its own values when it runs the statement
-(`caseload_for` makes one).
+the caseload's participants (`caseload_of`) with a `Param` in the therapist's place, to filter
+a source's rows by (`participant_id__in=caseload.queryset.values("pk")`) or, where the rows are
+the people themselves, to start from; `caseload.values` is its value, which the source passes
+on with its own values when it runs the statement (`caseload_for` makes one).
 
 `describe` words some of those keys, in their order: only the page the dashboard shows. On a
 caseload of a thousand the queue holds a few hundred keys, and the page twenty-five items.
@@ -36,7 +37,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from django.db.models import Count, F, Min, QuerySet
+from django.db.models import Count, F, Min
 from django.urls import reverse
 from django.utils import dateformat
 from django.utils.functional import Promise
@@ -48,7 +49,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.activity import inactive_after
-from accounts.models import User
+from accounts.models import User, UserQuerySet
 from accounts.statements import Bound, Param, prepared
 from assessments.triage import (
     QUESTIONNAIRE_PRIORITY,
@@ -61,7 +62,6 @@ from assessments.triage import (
 from modules.models import HomeworkSubmission, Module
 from therapists.access import caseload_statement_of
 from therapists.models import Message
-from therapists.participants import Participant
 
 
 class Priority:
@@ -113,7 +113,7 @@ class Source:
     keys: Keys
     describe: Describe
 
-    def read(self, *, therapist: User, caseload: Bound, now: datetime) -> list[Key]:
+    def read(self, *, therapist: User, caseload: Bound[UserQuerySet], now: datetime) -> list[Key]:
         """The source's keys, as the queue holds them."""
         return [
             Key(priority, since, participant_id, self.kind, ref)
@@ -122,7 +122,9 @@ class Source:
             )
         ]
 
-    def items(self, *, therapist: User, caseload: Bound, now: datetime) -> list[TriageItem]:
+    def items(
+        self, *, therapist: User, caseload: Bound[UserQuerySet], now: datetime
+    ) -> list[TriageItem]:
         """Every item of this source, worded: what the queue shows of it, page by page."""
         keys = sorted(self.read(therapist=therapist, caseload=caseload, now=now), key=order_of(now))
         return [TriageItem.coerce(item) for item in self.describe(keys, now=now)]
@@ -247,15 +249,15 @@ def collect(therapist: User, *, now: datetime) -> list[TriageItem]:
     return describe(queue(therapist, now=now).keys, now=now)
 
 
-def caseload_for(therapist: User) -> Bound:
+def caseload_for(therapist: User) -> Bound[UserQuerySet]:
     """The therapist's caseload (`caseload_of`) as the sources take it."""
-    return Bound(_caseload_ids(), {"staff": therapist.pk})
+    return Bound(_caseload(), {"staff": therapist.pk})
 
 
 @cache
-def _caseload_ids() -> QuerySet[Any]:
+def _caseload() -> UserQuerySet:
     # Never run itself, only put inside the sources' statements (which copy it): one is kept.
-    return caseload_statement_of(Param.id("staff")).values("pk")
+    return caseload_statement_of(Param.id("staff"))
 
 
 def with_participants(items: Iterable[TriageItem]) -> Iterator[QueueRow]:
@@ -306,12 +308,14 @@ def _url_builder(name: str, arity: int) -> Callable[..., str]:
     return build
 
 
-def homework_keys(*, therapist: User, caseload: Bound, now: datetime) -> Iterator[tuple[Any, ...]]:
+def homework_keys(
+    *, therapist: User, caseload: Bound[UserQuerySet], now: datetime
+) -> Iterator[tuple[Any, ...]]:
     statement = prepared(
         "triage.homework",
         lambda: (
             HomeworkSubmission.objects.awaiting_review()
-            .filter(participant_id__in=caseload.queryset)
+            .filter(participant_id__in=caseload.queryset.values("pk"))
             # The queue sorts; ties (one participant, the same moment) in the order sent, so
             # that the pages of the queue neither repeat nor skip one.
             .order_by("pk")
@@ -352,14 +356,16 @@ def describe_homework(keys: Sequence[Key], *, now: datetime) -> Iterator[TriageI
         )
 
 
-def message_keys(*, therapist: User, caseload: Bound, now: datetime) -> Iterator[tuple[Any, ...]]:
+def message_keys(
+    *, therapist: User, caseload: Bound[UserQuerySet], now: datetime
+) -> Iterator[tuple[Any, ...]]:
     statement = prepared(
         "triage.messages",
         lambda: (
             Message.objects.from_participants()
             # The therapist's threads: the caseload's own Param, `staff`.
             .filter(read_at__isnull=True, thread__staff=Param.id("staff"))
-            .filter(thread__participant_id__in=caseload.queryset)
+            .filter(thread__participant_id__in=caseload.queryset.values("pk"))
             .values("thread__participant_id")
             .annotate(count=Count("pk"), oldest=Min("created_at"))
             .order_by()
@@ -386,14 +392,18 @@ def describe_messages(keys: Sequence[Key], *, now: datetime) -> Iterator[TriageI
         )
 
 
-def inactive_keys(*, therapist: User, caseload: Bound, now: datetime) -> Iterator[tuple[Any, ...]]:
+def inactive_keys(
+    *, therapist: User, caseload: Bound[UserQuerySet], now: datetime
+) -> Iterator[tuple[Any, ...]]:
     # UserQuerySet.inactive_since: a NOT EXISTS per source of activity, each stopping at the
     # first row after the cutoff, and the last activity worked out only for those it keeps.
+    # From the caseload itself rather than the people whose id is in it, so that "is a
+    # participant" is this query's own condition and the index of when each was last seen
+    # (participant_seen_idx) can answer it: those away since the cutoff, not all 1,000.
     statement = prepared(
         "triage.inactive",
         lambda: (
-            Participant.objects.filter(pk__in=caseload.queryset)
-            .inactive_since(Param.moment("cutoff"))
+            caseload.queryset.inactive_since(Param.moment("cutoff"))
             .order_by()  # the queue sorts
             .values_list("pk", F("last_active_at"))
         ),

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-from accounts.activity import last_active_expression, no_activity_after
+from accounts.activity import last_active_expression, no_activity_after, seen_at
 from accounts.models.care import CareAssignment, CareRole
 
 
@@ -245,6 +245,18 @@ class User(AbstractBaseUser, PermissionsMixin):
             # start date): the dashboard's overdue questionnaires are a range of it per window,
             # read from this index rather than the whole caseload (1,000: 3.7 -> 1.4 ms).
             models.Index(fields=["date_joined"], name="user_joined_idx"),
+            # Who is a participant, as every caseload reads it (`cared_for_by`): a few pages
+            # of ids rather than the whole table of people, row by row. The dashboard's
+            # sources each check their rows against it (homework at 1,000: 1.9 -> 1.6 ms).
+            models.Index(
+                fields=["id"], condition=models.Q(is_participant=True), name="participant_idx"
+            ),
+            # The last sign-in or request of each participant (accounts.activity.seen_at):
+            # who has been away since a cutoff is a range of it, read from here rather than
+            # from every row of a caseload (the dashboard's inactivity at 1,000: 3.7 -> 1.8 ms).
+            models.Index(
+                seen_at(), condition=models.Q(is_participant=True), name="participant_seen_idx"
+            ),
         ]
 
     def __str__(self) -> str:
