@@ -201,8 +201,13 @@ class Message(models.Model):
         ordering = ["created_at", "pk"]
         indexes = [
             models.Index(fields=["thread", "created_at"]),
+            # Unread messages, by thread and sender, with their time: the dashboard counts each
+            # thread's unread messages from its participant and finds the oldest from the index
+            # alone (therapists.triage.message_keys).
             models.Index(
-                fields=["thread"], condition=Q(read_at__isnull=True), name="message_unread_idx"
+                fields=["thread", "sender", "created_at"],
+                condition=Q(read_at__isnull=True),
+                name="message_unread_idx",
             ),
         ]
         constraints = [

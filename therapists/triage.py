@@ -381,7 +381,7 @@ def message_keys(
             .filter(Exists(_unread_from_participant()))
             .annotate(
                 count=Subquery(
-                    _unread_from_participant().annotate(count=Count("pk")).values("count"),
+                    _unread_from_participant().annotate(count=Count("*")).values("count"),
                     output_field=IntegerField(),
                 ),
                 oldest=Subquery(
