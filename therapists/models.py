@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import connection, models, transaction
-from django.db.models import F, Q, Value
+from django.db.models import F, OuterRef, Q, Value
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -163,6 +163,12 @@ class MessageQuerySet(models.QuerySet["Message"]):
 
     def from_participants(self) -> MessageQuerySet:
         return self.filter(sender_id=F("thread__participant_id"))
+
+    def from_participant_of_outer_thread(self) -> MessageQuerySet:
+        """`from_participants`, in a subquery whose outer query is the thread: the messages of
+        that thread (OuterRef "pk") written by its participant, read from the outer row rather
+        than joined again."""
+        return self.filter(thread=OuterRef("pk"), sender_id=OuterRef("participant_id"))
 
 
 class Message(models.Model):

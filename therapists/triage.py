@@ -44,7 +44,6 @@ from django.db.models import (
     F,
     IntegerField,
     Min,
-    OuterRef,
     QuerySet,
     Subquery,
 )
@@ -398,13 +397,11 @@ def message_keys(
 
 
 def _unread_from_participant() -> QuerySet[Message, Any]:
-    """The unread messages of the thread (an OuterRef) from its participant
-    (`MessageQuerySet.from_participants`, with the thread's columns from the outer query),
-    grouped by the thread, for one aggregate each."""
+    """The outer thread's unread messages from its participant, grouped by the thread, for one
+    aggregate each."""
     return (
-        Message.objects.filter(
-            thread=OuterRef("pk"), sender_id=OuterRef("participant_id"), read_at__isnull=True
-        )
+        Message.objects.from_participant_of_outer_thread()
+        .filter(read_at__isnull=True)
         .order_by()
         .values("thread")
     )
