@@ -27,7 +27,8 @@ stay the one definition; only its values move. What is kept, and its invalidatio
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -87,10 +88,31 @@ class Statement:
             else param
             for param in self.params
         ]
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor, _planned_for_these_values(connection):
             cursor.execute(self.sql, params)
             found = cursor.fetchall()
         return list(self.compiler.results_iter(results=[found], tuple_expected=True))
+
+
+@contextmanager
+def _planned_for_these_values(connection: Any) -> Iterator[None]:
+    """Run a statement unprepared: PostgreSQL plans it for this run's values.
+
+    The platform's connections prepare the statements they run often (settings.py,
+    "Database"), and PostgreSQL then plans a prepared statement once for any values. These
+    statements' best plans depend on the caseload's size: planned for an average caseload, the
+    dashboard's homework at 1,000 took 4.8 ms instead of 1.8, and the inactivity source could
+    no longer start from the index of who has been away (docs/benchmarks.md)."""
+    raw = connection.connection
+    threshold = getattr(raw, "prepare_threshold", None)
+    if threshold is None:  # SQLite, or psycopg with preparing off
+        yield
+        return
+    raw.prepare_threshold = None  # psycopg's own switch, for this connection
+    try:
+        yield
+    finally:
+        raw.prepare_threshold = threshold
 
 
 QS = TypeVar("QS", bound="QuerySet[Any]")
