@@ -1,0 +1,128 @@
+"""PostgreSQL as the platform connects to it: statements bound and prepared on the server
+(icbt/settings.py, "Database"; icbt/db/postgresql/base.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.statements import Param, prepared
+from icbt.db.postgresql.base import MAX_PARAMETERS
+from modules.models import Enrolment, Step, StepVisit
+from tests.helpers import PYTHON, ROOT, subprocess_env
+
+pytestmark = pytest.mark.django_db
+
+
+def _on_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements and their parameter limit are PostgreSQL's")
+
+
+def _prepared() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_page_s_statements_are_prepared_on_the_server_once_it_has_run_them_five_times(
+    participant, programme
+) -> None:  # type: ignore[no-untyped-def]
+    _on_postgresql()
+    person = participant
+    Enrolment.enrol(person)
+    client = Client()
+    client.force_login(person)
+    step = Step.objects.active().filter(module__number=1).order_by("position").first()
+    assert step is not None
+    url = f"/programme/1/{step.slug}/"
+    assert not any("modules_stepvisit" in sql for sql in _prepared())
+    for _ in range(6):
+        assert client.get(url).status_code == 200
+    prepared = _prepared()
+    # The session, the person and the visit the step records, each parsed and planned once.
+    assert any('FROM "django_session"' in sql for sql in prepared)
+    assert any('FROM "accounts_user"' in sql for sql in prepared)
+    assert any('INSERT INTO "modules_stepvisit"' in sql for sql in prepared)
+    # Bound on the server: the values are not in the statement's text.
+    assert not any(person.email in sql for sql in prepared)
+
+
+def test_bulk_inserts_are_batched_under_the_parameter_limit_of_a_statement(
+    participant, programme
+) -> None:  # type: ignore[no-untyped-def]
+    _on_postgresql()
+    person = participant
+    step = Step.objects.active().first()
+    assert step is not None
+    now = timezone.now()
+    count = MAX_PARAMETERS // 4 + 1000  # four fields a row: more than one statement can bind
+    visits = [
+        StepVisit(participant=person, step=step, started_at=now, last_active_at=now)
+        for _ in range(count)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        StepVisit.objects.bulk_create(visits)
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) > 1
+    assert StepVisit.objects.filter(participant=person).count() == count
+
+
+def _database_options(**env: str) -> dict[str, object]:
+    script = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "db = settings.DATABASES['default']; "
+        "print(json.dumps({'ENGINE': db['ENGINE'], **{k: v for k, v in db['OPTIONS'].items() "
+        "if k in ('server_side_binding', 'prepare_threshold')}}))"
+    )
+    found = subprocess.run(
+        [PYTHON, "-c", script],
+        cwd=ROOT,
+        env=subprocess_env(
+            DATABASE_URL="postgres://postgres@127.0.0.1:5432/icbt",
+            DJANGO_SETTINGS_MODULE="icbt.settings",
+            **env,
+        ),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(found.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_prepared_statements_are_on_for_postgresql_and_can_be_turned_off_for_a_pooler() -> None:
+    assert _database_options(DATABASE_PREPARED_STATEMENTS="") == {
+        "ENGINE": "icbt.db.postgresql",
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+    }
+    # Behind PgBouncer in transaction mode: Django's own defaults, values bound in the client.
+    assert _database_options(DATABASE_PREPARED_STATEMENTS="0") == {
+        "ENGINE": "django.db.backends.postgresql"
+    }
+
+
+def test_the_statements_built_once_are_planned_for_each_run_s_values(participant) -> None:  # type: ignore[no-untyped-def]
+    """accounts/statements.py: their best plan depends on the caseload's size, so PostgreSQL
+    is not given the chance to plan them once for any values."""
+    _on_postgresql()
+    statement = prepared(
+        "tests.database.unprepared",
+        lambda: User.objects.filter(pk=Param.id("person")).values_list("email"),
+    )
+    for _ in range(8):
+        assert statement.rows(person=participant.pk) == [(participant.email,)]
+    for _ in range(8):
+        User.objects.filter(pk=participant.pk).values_list("email").first()
+    found = _prepared()
+    # The ORM's query of the same person is prepared; the statement is not.
+    assert any('"accounts_user"."email"' in sql and "LIMIT" in sql for sql in found)
+    assert not any(sql.strip() == statement.sql.replace("%s", "$1") for sql in found)
+    assert connection.connection.prepare_threshold == 5
