@@ -27,16 +27,27 @@ from accounts.notifications import Due, enqueue_many, notify_questionnaire_due
 from assessments.models import RiskFlag
 from assessments.schedules import Status, schedule_for
 
+# Participants a schedule is read for at a time: schedule_for lists their ids in its queries,
+# and a statement bound on the server takes at most 65,535 values (settings.py, "Database").
+SWEEP_BATCH = 10_000
+
 
 def open_questionnaires(now: datetime) -> list[tuple[int, int]]:
     """(participant id, time point id) of every questionnaire open and not yet sent."""
-    participants = list(User.objects.participants().filter(is_active=True))
-    return [
-        (participant_id, row.time_point.pk)
-        for participant_id, rows in schedule_for(participants).items()
-        for row in rows
-        if row.status in (Status.DUE, Status.IN_PROGRESS)
-    ]
+    found: list[tuple[int, int]] = []
+    people = User.objects.participants().filter(is_active=True).order_by("pk")
+    after = 0
+    while True:
+        participants = list(people.filter(pk__gt=after)[:SWEEP_BATCH])
+        found += [
+            (participant_id, row.time_point.pk)
+            for participant_id, rows in schedule_for(participants).items()
+            for row in rows
+            if row.status in (Status.DUE, Status.IN_PROGRESS)
+        ]
+        if len(participants) < SWEEP_BATCH:
+            return found
+        after = participants[-1].pk
 
 
 def remind_questionnaires_due(now: datetime) -> int:

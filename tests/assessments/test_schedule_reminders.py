@@ -54,3 +54,19 @@ def test_the_sweep_runs_with_the_others_when_reminders_are_on(
     settings.ASSESSMENTS_REMINDERS = True
     assert remind_questionnaires_due(timezone.now()) >= 1
     assert len(reminders(participant)) == 1
+
+
+def test_the_sweep_reads_the_participants_a_batch_at_a_time_and_misses_none(
+    participant: User, site: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assessments import notifications
+    from tests.factories import make_participant
+
+    baseline = seed_default_schedule().time_points.get(key="baseline")
+    people = [participant] + [make_participant(site, f"batch{i}@test.example") for i in range(4)]
+    Questionnaire.objects.create(participant=people[2], time_point=baseline).submit()
+    now = timezone.now()
+    everyone = set(notifications.open_questionnaires(now))
+    monkeypatch.setattr(notifications, "SWEEP_BATCH", 2)  # batches of 2, 2 and 1
+    assert set(notifications.open_questionnaires(now)) == everyone
+    assert {pid for pid, _tp in everyone} == {p.pk for p in people} - {people[2].pk}
