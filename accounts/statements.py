@@ -99,10 +99,11 @@ def _planned_for_these_values(connection: Any) -> Iterator[None]:
     """Run a statement unprepared: PostgreSQL plans it for this run's values.
 
     The platform's connections prepare the statements they run often (settings.py,
-    "Database"), and PostgreSQL then plans a prepared statement once for any values. These
-    statements' best plans depend on the caseload's size: planned for an average caseload, the
-    dashboard's homework at 1,000 took 4.8 ms instead of 1.8, and the inactivity source could
-    no longer start from the index of who has been away (docs/benchmarks.md)."""
+    "Database"), and after five runs PostgreSQL may keep one plan of a prepared statement for
+    any values, made for an average caseload. These statements' best plans depend on the
+    caseload's size: so planned, the dashboard's homework at 1,000 took 4.8 ms instead of 1.8,
+    and the inactivity source could no longer start from the index of who has been away
+    (docs/benchmarks.md)."""
     raw = connection.connection
     threshold = getattr(raw, "prepare_threshold", None)
     if threshold is None:  # SQLite, or psycopg with preparing off

@@ -162,13 +162,14 @@ if DATABASE_URL:
         # an export chunk) compiling took 0.3 to 1 s for a query that runs in milliseconds.
         _options = _db.setdefault("OPTIONS", {})
         _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
-        # Values bound on the server, and a statement prepared there from its fifth run on a
-        # connection (psycopg's threshold): PostgreSQL then parses and plans each statement a
-        # page runs once per pooled connection instead of on every request. At full load a
-        # module step cost PostgreSQL 2.4 ms of CPU before, 1.0 after (docs/benchmarks.md).
-        # icbt/db/postgresql batches bulk inserts under the 65,535 parameters a statement so
-        # bound can take. Off, Django's defaults: for a pooler that cannot keep prepared
-        # statements (PgBouncer in transaction mode without max_prepared_statements).
+        # Values bound on the server, and a statement prepared there once a connection has run
+        # it five times (psycopg's threshold): PostgreSQL then parses each statement a page runs
+        # once per pooled connection and, where a plan for any values costs no more, plans it
+        # once too. At full load a module step cost PostgreSQL 2.4 ms of CPU before, 1.0 after
+        # (docs/benchmarks.md). icbt/db/postgresql batches bulk writes under the 65,535
+        # parameters a statement so bound can take. Off, Django's defaults: for a pooler that
+        # cannot keep prepared statements (PgBouncer in transaction mode without
+        # max_prepared_statements).
         if env_bool("DATABASE_PREPARED_STATEMENTS", True):
             _db["ENGINE"] = "icbt.db.postgresql"
             _options["server_side_binding"] = True

@@ -5,9 +5,10 @@ a statement's text then no longer carries its values, so each pooled connection 
 plans a statement a page runs once, from its fifth run on, rather than on every request.
 
 Bound on the server, a statement takes at most 65,535 parameters (the protocol counts them in
-16 bits). Django 5.2 never batches `bulk_create` and `bulk_update` on PostgreSQL, as its
-default client-side binding has no such limit; here they are batched under it, as Django does
-for SQLite's. Everything else is Django's backend as it is.
+16 bits). Django 5.2 never batches `bulk_update` on PostgreSQL, nor the `bulk_create` of rows
+it cannot insert through UNNEST (one array a field): it binds three values an object for a
+one-field update, and fails past 21,845 objects. Here both are batched under the limit, as
+Django does for SQLite's. Everything else is Django's backend as it is.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ MAX_PARAMETERS = 2**16 - 1
 
 class DatabaseOperations(operations.DatabaseOperations):
     def bulk_batch_size(self, fields: Any, objs: Any) -> int:
-        if not self.connection.settings_dict["OPTIONS"].get("server_side_binding"):
+        if self.connection.settings_dict["OPTIONS"].get("server_side_binding") is not True:
             return super().bulk_batch_size(fields, objs)
         # bulk_create binds one parameter a field for each object; bulk_update passes
         # ["pk", "pk", *fields] and binds two for each field (its CASE WHEN pk THEN value) and
