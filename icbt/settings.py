@@ -170,8 +170,9 @@ if DATABASE_URL:
         # parameters a statement so bound can take. Off, Django's defaults: for a pooler that
         # cannot keep prepared statements (PgBouncer in transaction mode without
         # max_prepared_statements).
+        # Django's backend, with bulk writes batched and timestamps read by psycopg's C loader.
+        _db["ENGINE"] = "icbt.db.postgresql"
         if env_bool("DATABASE_PREPARED_STATEMENTS", True):
-            _db["ENGINE"] = "icbt.db.postgresql"
             _options["server_side_binding"] = True
             _options["prepare_threshold"] = 5
         # Django's own pool (psycopg_pool) replaces persistent connections.

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import subprocess
 from datetime import timedelta
@@ -109,10 +110,8 @@ def test_prepared_statements_are_on_for_postgresql_and_can_be_turned_off_for_a_p
         "server_side_binding": True,
         "prepare_threshold": 5,
     }
-    # Behind PgBouncer in transaction mode: Django's own defaults, values bound in the client.
-    assert _database_options(DATABASE_PREPARED_STATEMENTS="0") == {
-        "ENGINE": "django.db.backends.postgresql"
-    }
+    # Behind PgBouncer in transaction mode: values bound in the client, as Django's default.
+    assert _database_options(DATABASE_PREPARED_STATEMENTS="0") == {"ENGINE": "icbt.db.postgresql"}
 
 
 def test_the_statements_built_once_are_planned_for_each_run_s_values(participant) -> None:  # type: ignore[no-untyped-def]
@@ -132,3 +131,25 @@ def test_the_statements_built_once_are_planned_for_each_run_s_values(participant
     assert any('"accounts_user"."email"' in sql and "LIMIT" in sql for sql in found)
     assert not any(sql.strip() == statement.sql.replace("%s", "$1") for sql in found)
     assert connection.connection.prepare_threshold == 5
+
+
+def test_timestamps_are_read_by_psycopg_s_loader_as_django_reads_them(participant) -> None:  # type: ignore[no-untyped-def]
+    _on_postgresql()
+    from django.db.backends.postgresql.psycopg_any import BaseTzLoader
+    from psycopg.pq import Format
+
+    from icbt.db.postgresql.base import UTCTimestamptzLoader
+
+    moments = ["2026-03-29 00:59:59.999999+00", "2026-12-06 23:30:00+01", "1999-12-31 23:59:59-05"]
+    with connection.cursor() as cursor:
+        oid = cursor.connection.adapters.types["timestamptz"].oid
+        assert cursor.connection.adapters.get_loader(oid, Format.TEXT) is UTCTimestamptzLoader
+        cursor.execute("SELECT unnest(%s::timestamptz[])", [moments])
+        read = [row[0] for row in cursor.fetchall()]
+        # Django's own loader, on the same connection, for the same text.
+        django_loader = type("Django", (BaseTzLoader,), {"timezone": datetime.UTC})(oid, cursor)
+        cursor.execute("SELECT unnest(%s::timestamptz[])::text", [moments])
+        expected = [django_loader.load(row[0].encode()) for row in cursor.fetchall()]
+    assert read == expected
+    assert all(moment.tzinfo is datetime.UTC for moment in read)
+    assert participant.date_joined == type(participant).objects.get(pk=participant.pk).date_joined
