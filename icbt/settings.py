@@ -167,11 +167,10 @@ if DATABASE_URL:
         # once per pooled connection and, where a plan for any values costs no more, plans it
         # once too. At full load a module step cost PostgreSQL 2.4 ms of CPU before, 1.0 after
         # (docs/benchmarks.md). icbt/db/postgresql batches bulk writes under the 65,535
-        # parameters a statement so bound can take. Off, Django's defaults: for a pooler that
-        # cannot keep prepared statements (PgBouncer in transaction mode without
-        # max_prepared_statements).
-        # Django's backend, with bulk writes batched and timestamps read by psycopg's C loader.
-        _db["ENGINE"] = "icbt.db.postgresql"
+        # parameters a statement so bound can take. Off, values are bound in the client, as
+        # Django does by default: for a pooler that cannot keep prepared statements (PgBouncer
+        # in transaction mode without max_prepared_statements).
+        _db["ENGINE"] = "icbt.db.postgresql"  # also reads timestamps with psycopg's C loader
         if env_bool("DATABASE_PREPARED_STATEMENTS", True):
             _options["server_side_binding"] = True
             _options["prepare_threshold"] = 5
