@@ -10,13 +10,15 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from psycopg.pq import Format
 
 from accounts.models import User
 from accounts.statements import Param, prepared
-from icbt.db.postgresql.base import MAX_PARAMETERS
+from icbt.db.postgresql.base import MAX_PARAMETERS, UTCTimestamptzLoader
 from modules.models import Enrolment, Step, StepVisit
 from tests.helpers import PYTHON, ROOT, subprocess_env
 
@@ -101,7 +103,8 @@ def _database_options(**env: str) -> dict[str, object]:
         text=True,
         check=True,
     )
-    return json.loads(found.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    options: dict[str, object] = json.loads(found.stdout.strip().splitlines()[-1])
+    return options
 
 
 def test_prepared_statements_are_on_for_postgresql_and_can_be_turned_off_for_a_pooler() -> None:
@@ -135,11 +138,6 @@ def test_the_statements_built_once_are_planned_for_each_run_s_values(participant
 
 def test_timestamps_are_read_by_psycopg_s_loader_as_django_reads_them(participant) -> None:  # type: ignore[no-untyped-def]
     _on_postgresql()
-    from django.db.backends.postgresql.psycopg_any import BaseTzLoader
-    from psycopg.pq import Format
-
-    from icbt.db.postgresql.base import UTCTimestamptzLoader
-
     moments = ["2026-03-29 00:59:59.999999+00", "2026-12-06 23:30:00+01", "1999-12-31 23:59:59-05"]
     with connection.cursor() as cursor:
         oid = cursor.connection.adapters.types["timestamptz"].oid
